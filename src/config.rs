@@ -1,0 +1,1 @@
+//! Command line: ExternalDNS flag names (being written).

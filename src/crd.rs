@@ -1,0 +1,1 @@
+//! DNSEndpoint custom resource (being written).

@@ -1,0 +1,1 @@
+//! Domain filters (being written).

@@ -1,0 +1,2 @@
+//! Cloudflare.
+pub mod types;

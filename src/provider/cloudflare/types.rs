@@ -1,0 +1,1 @@
+//! Cloudflare API JSON (being written).

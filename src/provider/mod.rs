@@ -1,0 +1,2 @@
+//! DNS providers.
+pub mod cloudflare;

@@ -1,0 +1,6 @@
+//! Sources (being written).
+pub mod annotations;
+pub mod dnsendpoint;
+pub mod ingress;
+pub mod manifest;
+pub mod service;
