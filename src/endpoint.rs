@@ -459,9 +459,49 @@ pub struct ZoneRecord {
 impl ZoneRecord {
     /// The content normalised for comparison with an endpoint target; content that
     /// does not parse for its type is kept as it is (it is compared literally).
+    ///
+    /// MX content is written as ExternalDNS writes MX targets, `"<priority> <host>"`,
+    /// because Cloudflare keeps the priority in a field of its own.
     pub fn normalized_content(&self) -> String {
+        if self.record_type == RecordType::Mx {
+            let host = normalize_name(&self.content);
+            return match self.priority {
+                Some(priority) => format!("{priority} {host}"),
+                None => host,
+            };
+        }
         normalize_target(self.record_type, &self.content).unwrap_or_else(|_| self.content.clone())
     }
+}
+
+/// A DNS zone flaredns writes into.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Zone {
+    pub id: String,
+    /// The apex, normalised (`example.com`).
+    pub name: String,
+    /// Whether the zone is on a paid Cloudflare plan: longer comments, tags, and
+    /// batches of 3,500 instead of 200.
+    #[serde(default)]
+    pub paid_plan: bool,
+}
+
+impl Zone {
+    /// Whether `name` lies in this zone (the apex or below it).
+    pub fn contains(&self, name: &str) -> bool {
+        name == self.name
+            || (name.len() > self.name.len()
+                && name.ends_with(self.name.as_str())
+                && name.as_bytes()[name.len() - self.name.len() - 1] == b'.')
+    }
+}
+
+/// The zone that holds `name`: the longest apex that contains it.
+pub fn zone_for<'a>(zones: &'a [Zone], name: &str) -> Option<&'a Zone> {
+    zones
+        .iter()
+        .filter(|z| z.contains(name))
+        .max_by_key(|z| z.name.len())
 }
 
 #[cfg(test)]
@@ -546,6 +586,20 @@ mod tests {
         assert_eq!(record_type_for_target("2001:db8::1"), RecordType::Aaaa);
         assert_eq!(record_type_for_target("::ffff:1.2.3.4"), RecordType::Aaaa);
         assert_eq!(record_type_for_target("lb.example.com"), RecordType::Cname);
+    }
+
+    #[test]
+    fn names_find_their_longest_zone() {
+        let zone = |id: &str, name: &str| Zone {
+            id: id.into(),
+            name: name.into(),
+            paid_plan: false,
+        };
+        let zones = [zone("1", "example.com"), zone("2", "sub.example.com")];
+        assert_eq!(zone_for(&zones, "a.sub.example.com").unwrap().id, "2");
+        assert_eq!(zone_for(&zones, "example.com").unwrap().id, "1");
+        assert!(zone_for(&zones, "badexample.com").is_none());
+        assert!(zone_for(&zones, "a-example.com").is_none());
     }
 
     #[test]

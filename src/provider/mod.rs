@@ -1,2 +1,4 @@
-//! DNS providers.
+//! DNS providers: where planned changes are applied.
+
 pub mod cloudflare;
+pub mod inmemory;

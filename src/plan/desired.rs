@@ -1,0 +1,437 @@
+//! The desired side of a plan: filters, Cloudflare's normalisation, and one
+//! winner per name and type when several objects ask for it.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use crate::endpoint::{Endpoint, RecordType, Zone, zone_for};
+
+use super::diff::{CurrentRows, RowKey};
+use super::{Adjustment, Plan, PlanConfig, Skip, SkipReason};
+
+/// Cloudflare's TTL bounds for a TTL other than 1 ("automatic").
+pub const MIN_TTL: u32 = 60;
+pub const MAX_TTL: u32 = 86_400;
+
+/// Comment length limits by plan.
+pub const FREE_COMMENT_CHARS: usize = 100;
+pub const PAID_COMMENT_CHARS: usize = 500;
+
+/// One row's desired endpoints by type, with the zone that holds the row.
+pub struct DesiredRow {
+    pub zone: Zone,
+    pub by_type: BTreeMap<RecordType, Endpoint>,
+}
+
+pub type DesiredRows = BTreeMap<RowKey, DesiredRow>;
+
+/// Filters, normalises and resolves conflicts. Everything dropped is recorded in
+/// `plan.skipped`, everything adjusted in `plan.adjustments`.
+pub fn prepare(
+    desired: Vec<Endpoint>,
+    current: &CurrentRows,
+    config: &PlanConfig,
+    plan: &mut Plan,
+) -> DesiredRows {
+    let mut candidates: BTreeMap<RowKey, (Zone, BTreeMap<RecordType, Vec<Endpoint>>)> =
+        BTreeMap::new();
+    for endpoint in desired {
+        let Some((zone, endpoint)) = admit(endpoint, config, plan) else {
+            continue;
+        };
+        let row = RowKey::of(&endpoint);
+        candidates
+            .entry(row)
+            .or_insert_with(|| (zone, BTreeMap::new()))
+            .1
+            .entry(endpoint.record_type)
+            .or_default()
+            .push(endpoint);
+    }
+
+    let mut rows = DesiredRows::new();
+    for (row, (zone, mut by_type)) in candidates {
+        drop_cnames_beside_other_types(&mut by_type, plan);
+        let mut winners = BTreeMap::new();
+        for (record_type, endpoints) in by_type {
+            let current_resource = current
+                .get(&row)
+                .and_then(|r| r.by_type.get(&record_type))
+                .and_then(|c| c.endpoint.resource().map(str::to_string));
+            let winner = resolve_conflict(endpoints, current_resource.as_deref(), plan);
+            winners.insert(record_type, winner);
+        }
+        rows.insert(
+            row,
+            DesiredRow {
+                zone,
+                by_type: winners,
+            },
+        );
+    }
+    rows
+}
+
+/// Applies the filters and Cloudflare's rules to one endpoint; `None` when it is
+/// skipped.
+fn admit(endpoint: Endpoint, config: &PlanConfig, plan: &mut Plan) -> Option<(Zone, Endpoint)> {
+    let skip = |plan: &mut Plan, endpoint: &Endpoint, reason: SkipReason, detail: String| {
+        plan.skipped.push(Skip {
+            key: endpoint.key(),
+            resource: endpoint.resource().map(str::to_string),
+            reason,
+            detail,
+        });
+    };
+    if !config.managed_types.contains(&endpoint.record_type) {
+        let detail = format!(
+            "{} records are not managed (--managed-record-types)",
+            endpoint.record_type
+        );
+        skip(plan, &endpoint, SkipReason::UnmanagedType, detail);
+        return None;
+    }
+    if !config.domain_filter.matches(&endpoint.dns_name) {
+        let detail = "outside --domain-filter / inside --exclude-domains".to_string();
+        skip(plan, &endpoint, SkipReason::OutsideDomainFilter, detail);
+        return None;
+    }
+    let Some(zone) = zone_for(&config.zones, &endpoint.dns_name).cloned() else {
+        let detail = "no Cloudflare zone visible to flaredns holds this name".to_string();
+        skip(plan, &endpoint, SkipReason::NoZone, detail);
+        return None;
+    };
+    let mut endpoint = endpoint;
+    if !config.target_net_filter.is_empty() {
+        endpoint
+            .targets
+            .retain(|t| config.target_net_filter.matches(t));
+    }
+    if endpoint.targets.is_empty() {
+        let detail = "no targets to publish".to_string();
+        skip(plan, &endpoint, SkipReason::NoTargets, detail);
+        return None;
+    }
+    normalise_for_cloudflare(&mut endpoint, &zone, config, plan);
+    Some((zone, endpoint))
+}
+
+/// Cloudflare's rules, applied to the desired side so that a second reconcile
+/// compares equal (ExternalDNS's `AdjustEndpoints`, plus the TTL bounds):
+/// proxied only for A/AAAA/CNAME and with automatic TTL; TTL 1 or 60..=86400;
+/// comment within the plan's length; tags only on paid plans.
+fn normalise_for_cloudflare(
+    endpoint: &mut Endpoint,
+    zone: &Zone,
+    config: &PlanConfig,
+    plan: &mut Plan,
+) {
+    let mut adjust = |endpoint: &Endpoint, message: String| {
+        plan.adjustments.push(Adjustment {
+            key: endpoint.key(),
+            resource: endpoint.resource().map(str::to_string),
+            message,
+        });
+    };
+    if endpoint.ttl.is_none() {
+        endpoint.ttl = config.min_ttl.filter(|t| *t > 0);
+    }
+    let asked_proxied = endpoint
+        .cloudflare
+        .proxied
+        .unwrap_or(config.proxied_by_default);
+    let proxied = asked_proxied && endpoint.record_type.is_proxiable();
+    if asked_proxied && !proxied && endpoint.cloudflare.proxied == Some(true) {
+        let message = format!(
+            "{} records cannot be proxied; published DNS-only",
+            endpoint.record_type
+        );
+        adjust(endpoint, message);
+    }
+    endpoint.cloudflare.proxied = Some(proxied);
+    if proxied {
+        // Cloudflare serves proxied records with an automatic TTL.
+        if let Some(ttl) = endpoint.ttl.take().filter(|t| *t != 1) {
+            adjust(
+                endpoint,
+                format!("TTL {ttl} is not used: proxied records have an automatic TTL"),
+            );
+        }
+    }
+    if let Some(ttl) = endpoint.ttl {
+        let bounded = if ttl == 1 {
+            1
+        } else {
+            ttl.clamp(MIN_TTL, MAX_TTL)
+        };
+        if bounded != ttl {
+            let message = format!(
+                "TTL {ttl} is outside Cloudflare's range (1, or {MIN_TTL} to {MAX_TTL}); using {bounded}"
+            );
+            adjust(endpoint, message);
+            endpoint.ttl = Some(bounded);
+        }
+    }
+    let comment = endpoint
+        .cloudflare
+        .comment
+        .take()
+        .or_else(|| config.default_comment.clone())
+        .filter(|c| !c.is_empty());
+    let limit = if zone.paid_plan {
+        PAID_COMMENT_CHARS
+    } else {
+        FREE_COMMENT_CHARS
+    };
+    endpoint.cloudflare.comment = comment.map(|c| {
+        if c.chars().count() > limit {
+            adjust(
+                endpoint,
+                format!("comment longer than {limit} characters; shortened"),
+            );
+            c.chars().take(limit).collect()
+        } else {
+            c
+        }
+    });
+    if !zone.paid_plan && !endpoint.cloudflare.tags.is_empty() {
+        adjust(
+            endpoint,
+            format!(
+                "zone {} is on the Free plan, which has no record tags; tags dropped",
+                zone.name
+            ),
+        );
+        endpoint.cloudflare.tags.clear();
+    }
+}
+
+/// A CNAME cannot share its name with another record: when a row asks for a
+/// CNAME and another type, the CNAME candidates lose (as in ExternalDNS).
+fn drop_cnames_beside_other_types(
+    by_type: &mut BTreeMap<RecordType, Vec<Endpoint>>,
+    plan: &mut Plan,
+) {
+    if by_type.len() < 2 || !by_type.contains_key(&RecordType::Cname) {
+        return;
+    }
+    let others: Vec<String> = by_type
+        .keys()
+        .filter(|t| **t != RecordType::Cname)
+        .map(|t| t.to_string())
+        .collect();
+    for endpoint in by_type.remove(&RecordType::Cname).unwrap_or_default() {
+        plan.skipped.push(Skip {
+            key: endpoint.key(),
+            resource: endpoint.resource().map(str::to_string),
+            reason: SkipReason::LostConflict {
+                winner: others.join(", "),
+            },
+            detail: format!(
+                "a CNAME cannot share its name with {} records asked for by other objects",
+                others.join("/")
+            ),
+        });
+    }
+}
+
+/// Picks one endpoint when several objects ask for the same name and type.
+///
+/// Identical requests are one request. Services with the same name, type and TTL
+/// are merged (their targets joined), as ExternalDNS v0.22 merges them. Otherwise
+/// the object that owns the current record keeps it; failing that the "least"
+/// target list wins (shorter first, then IPs before names, IPs by value), and the
+/// smallest resource name breaks ties, so the choice never depends on input order.
+fn resolve_conflict(
+    mut endpoints: Vec<Endpoint>,
+    current_resource: Option<&str>,
+    plan: &mut Plan,
+) -> Endpoint {
+    endpoints.sort_by(|a, b| a.resource().cmp(&b.resource()));
+    if endpoints.len() == 1 {
+        return endpoints.remove(0);
+    }
+    endpoints = merge_services(endpoints);
+    endpoints.dedup_by(|later, earlier| {
+        later.targets == earlier.targets
+            && later.ttl == earlier.ttl
+            && later.cloudflare == earlier.cloudflare
+    });
+    if endpoints.len() == 1 {
+        return endpoints.remove(0);
+    }
+    let winner_index = current_resource
+        .and_then(|r| endpoints.iter().position(|e| e.resource() == Some(r)))
+        .unwrap_or_else(|| {
+            let mut best = 0;
+            for (i, e) in endpoints.iter().enumerate().skip(1) {
+                if compare_targets(&e.targets, &endpoints[best].targets) == Ordering::Less {
+                    best = i;
+                }
+            }
+            best
+        });
+    let winner = endpoints.remove(winner_index);
+    let winner_name = winner.resource().unwrap_or("another object").to_string();
+    for loser in endpoints {
+        plan.skipped.push(Skip {
+            key: loser.key(),
+            resource: loser.resource().map(str::to_string),
+            reason: SkipReason::LostConflict {
+                winner: winner_name.clone(),
+            },
+            detail: format!(
+                "{} also asks for {} with targets {}; it wins",
+                winner_name,
+                loser.key(),
+                winner.targets.join(", ")
+            ),
+        });
+    }
+    winner
+}
+
+/// Joins the targets of Services that ask for the same name, type and TTL.
+fn merge_services(endpoints: Vec<Endpoint>) -> Vec<Endpoint> {
+    let is_service = |e: &Endpoint| e.resource().is_some_and(|r| r.starts_with("service/"));
+    let mut merged: Vec<Endpoint> = Vec::with_capacity(endpoints.len());
+    for endpoint in endpoints {
+        let target = merged
+            .iter_mut()
+            .find(|m| is_service(m) && is_service(&endpoint) && m.ttl == endpoint.ttl);
+        match target {
+            Some(m) => {
+                m.targets.extend(endpoint.targets);
+                m.targets = crate::endpoint::sort_targets(std::mem::take(&mut m.targets));
+            }
+            None => merged.push(endpoint),
+        }
+    }
+    merged
+}
+
+/// ExternalDNS's order of target lists: shorter first, then element by element
+/// with IP addresses before names and IPs compared by value.
+pub fn compare_targets(a: &[String], b: &[String]) -> Ordering {
+    a.len().cmp(&b.len()).then_with(|| {
+        let key = |t: &String| match t.parse::<IpAddr>() {
+            Ok(ip) => (0u8, Some(ip), String::new()),
+            Err(_) => (1u8, None, t.clone()),
+        };
+        let mut a: Vec<_> = a.iter().map(key).collect();
+        let mut b: Vec<_> = b.iter().map(key).collect();
+        a.sort();
+        b.sort();
+        a.cmp(&b)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ep(name: &str, t: RecordType, targets: &[&str], resource: &str) -> Endpoint {
+        Endpoint::new(name, t, targets)
+            .unwrap()
+            .with_label("resource", resource)
+    }
+
+    #[test]
+    fn least_targets_win_whatever_the_input_order() {
+        let a = ep(
+            "x.example.com",
+            RecordType::A,
+            &["10.0.0.2"],
+            "ingress/ns/b",
+        );
+        let b = ep(
+            "x.example.com",
+            RecordType::A,
+            &["10.0.0.10"],
+            "ingress/ns/a",
+        );
+        for input in [vec![a.clone(), b.clone()], vec![b.clone(), a.clone()]] {
+            let mut plan = Plan::default();
+            let winner = resolve_conflict(input, None, &mut plan);
+            assert_eq!(winner.targets, vec!["10.0.0.2"]);
+            assert_eq!(plan.skipped.len(), 1);
+        }
+    }
+
+    #[test]
+    fn the_current_owner_keeps_its_record() {
+        let a = ep(
+            "x.example.com",
+            RecordType::A,
+            &["10.0.0.2"],
+            "ingress/ns/b",
+        );
+        let b = ep(
+            "x.example.com",
+            RecordType::A,
+            &["10.0.0.10"],
+            "ingress/ns/a",
+        );
+        let mut plan = Plan::default();
+        let winner = resolve_conflict(vec![a, b], Some("ingress/ns/a"), &mut plan);
+        assert_eq!(winner.resource(), Some("ingress/ns/a"));
+    }
+
+    #[test]
+    fn identical_requests_are_not_conflicts() {
+        let a = ep(
+            "x.example.com",
+            RecordType::A,
+            &["10.0.0.2"],
+            "ingress/ns/b",
+        );
+        let b = ep(
+            "x.example.com",
+            RecordType::A,
+            &["10.0.0.2"],
+            "ingress/ns/a",
+        );
+        let mut plan = Plan::default();
+        let winner = resolve_conflict(vec![a, b], None, &mut plan);
+        assert_eq!(winner.resource(), Some("ingress/ns/a"));
+        assert!(plan.skipped.is_empty());
+    }
+
+    #[test]
+    fn services_merge_their_targets() {
+        let a = ep(
+            "x.example.com",
+            RecordType::A,
+            &["10.0.0.2"],
+            "service/ns/b",
+        );
+        let b = ep(
+            "x.example.com",
+            RecordType::A,
+            &["10.0.0.1"],
+            "service/ns/a",
+        );
+        let mut plan = Plan::default();
+        let winner = resolve_conflict(vec![a, b], None, &mut plan);
+        assert_eq!(winner.targets, vec!["10.0.0.1", "10.0.0.2"]);
+        assert_eq!(winner.resource(), Some("service/ns/a"));
+    }
+
+    #[test]
+    fn ips_sort_before_names_and_by_value() {
+        let s = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            compare_targets(&s(&["9.0.0.1"]), &s(&["10.0.0.1"])),
+            Ordering::Less
+        );
+        assert_eq!(
+            compare_targets(&s(&["10.0.0.1"]), &s(&["a.example.com"])),
+            Ordering::Less
+        );
+        assert_eq!(
+            compare_targets(&s(&["z.example.com"]), &s(&["1.1.1.1", "2.2.2.2"])),
+            Ordering::Less
+        );
+    }
+}

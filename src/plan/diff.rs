@@ -1,0 +1,644 @@
+//! Comparing desired and current, one name (a "row") at a time, and turning the
+//! differences into record operations.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::endpoint::{Endpoint, RecordType, Zone, ZoneRecord, label, zone_for};
+use crate::registry::txt::{TxtRecord, TxtRegistry};
+use crate::registry::{
+    CurrentEndpoint, CurrentState, Labels, Ownership, OwnershipRecord, TxtFormat,
+};
+
+use super::desired::{DesiredRow, DesiredRows};
+use super::{
+    Action, Change, ChangeUnit, InSync, Plan, PlanConfig, RecordOp, RecordSpec, Skip, SkipReason,
+};
+
+/// A row: every record type at one name (and set identifier).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RowKey {
+    pub name: String,
+    pub set_identifier: String,
+}
+
+impl RowKey {
+    pub fn of(endpoint: &Endpoint) -> Self {
+        RowKey {
+            name: endpoint.dns_name.clone(),
+            set_identifier: endpoint.set_identifier.clone(),
+        }
+    }
+}
+
+/// One row's current endpoints by type.
+pub struct CurrentRow<'a> {
+    pub zone: Zone,
+    pub by_type: BTreeMap<RecordType, &'a CurrentEndpoint>,
+}
+
+pub type CurrentRows<'a> = BTreeMap<RowKey, CurrentRow<'a>>;
+
+/// The current endpoints the planner may consider: managed types, inside the
+/// domain filters, in a known zone. Everything else is invisible to it and so can
+/// never be changed.
+pub fn current_rows<'a>(current: &'a CurrentState, config: &PlanConfig) -> CurrentRows<'a> {
+    let mut rows = CurrentRows::new();
+    for c in &current.endpoints {
+        let e = &c.endpoint;
+        if !config.managed_types.contains(&e.record_type)
+            || !config.domain_filter.matches(&e.dns_name)
+        {
+            continue;
+        }
+        let Some(zone) = zone_for(&config.zones, &e.dns_name) else {
+            continue;
+        };
+        rows.entry(RowKey::of(e))
+            .or_insert_with(|| CurrentRow {
+                zone: zone.clone(),
+                by_type: BTreeMap::new(),
+            })
+            .by_type
+            .insert(e.record_type, c);
+    }
+    rows
+}
+
+/// What every row is planned against.
+pub struct Context<'a> {
+    pub registry: &'a TxtRegistry,
+    pub config: &'a PlanConfig,
+    /// Heritage TXT records that claim no existing record.
+    pub dangling: &'a [OwnershipRecord],
+    /// Objects whose published records must not be deleted (see `plan::Desired`).
+    pub held_resources: &'a BTreeSet<String>,
+}
+
+/// Compares every row and records the result in `plan`.
+pub fn diff_rows(
+    mut desired: DesiredRows,
+    mut current: CurrentRows<'_>,
+    context: &Context<'_>,
+    plan: &mut Plan,
+) {
+    let keys: BTreeSet<RowKey> = desired.keys().chain(current.keys()).cloned().collect();
+    for key in keys {
+        let d = desired.remove(&key);
+        let c = current.remove(&key);
+        context.plan_row(&key, d, c, plan);
+    }
+}
+
+/// The operations of one row, kept apart so they can be emitted in batch order.
+#[derive(Default)]
+struct RowOps {
+    changes: Vec<Change>,
+    deletes: Vec<RecordOp>,
+    updates: Vec<RecordOp>,
+    creates: Vec<RecordOp>,
+    /// Ownership records of deleted endpoints, deleted unless a kept endpoint
+    /// still relies on them.
+    released_ownership: Vec<ZoneRecord>,
+    /// Ownership record ids that kept endpoints rely on.
+    kept_ownership: BTreeSet<String>,
+}
+
+impl Context<'_> {
+    fn owned(&self, c: &CurrentEndpoint) -> bool {
+        self.config.without_ownership || c.ownership == Ownership::Owned
+    }
+
+    fn plan_row(
+        &self,
+        key: &RowKey,
+        desired: Option<DesiredRow>,
+        current: Option<CurrentRow<'_>>,
+        plan: &mut Plan,
+    ) {
+        let zone = match (&desired, &current) {
+            (Some(d), _) => d.zone.clone(),
+            (None, Some(c)) => c.zone.clone(),
+            (None, None) => return,
+        };
+        let mut desired_by_type = desired.map(|d| d.by_type).unwrap_or_default();
+        let current_by_type = current.map(|c| c.by_type).unwrap_or_default();
+        let blocker = current_by_type.values().find(|c| !self.owned(c)).copied();
+        let types: BTreeSet<RecordType> = desired_by_type
+            .keys()
+            .chain(current_by_type.keys())
+            .copied()
+            .collect();
+        let mut ops = RowOps::default();
+        for record_type in types {
+            let d = desired_by_type.remove(&record_type);
+            let c = current_by_type.get(&record_type).copied();
+            match (d, c) {
+                (Some(d), None) => match blocker {
+                    Some(b) => plan.skipped.push(blocked(&d, b)),
+                    None => self.plan_create(&d, &zone, &mut ops, plan),
+                },
+                (None, Some(c)) => {
+                    if !self.owned(c) {
+                        continue;
+                    }
+                    if let Some(resource) = c
+                        .endpoint
+                        .resource()
+                        .filter(|r| self.held_resources.contains(*r))
+                    {
+                        keep(c, &mut ops);
+                        plan.skipped.push(Skip {
+                            key: c.endpoint.key(),
+                            resource: Some(resource.to_string()),
+                            reason: SkipReason::HeldForInvalidObject,
+                            detail: format!(
+                                "{resource} has a field flaredns could not use; the record it \
+                                 published stays until the object is fixed"
+                            ),
+                        });
+                    } else if self.config.policy.allows(Action::Delete) {
+                        self.plan_delete(c, &mut ops);
+                    } else {
+                        keep(c, &mut ops);
+                        plan.skipped.push(Skip {
+                            key: c.endpoint.key(),
+                            resource: c.endpoint.resource().map(str::to_string),
+                            reason: SkipReason::Policy {
+                                action: Action::Delete,
+                            },
+                            detail: format!(
+                                "no object asks for it any more, but --policy={} never deletes",
+                                self.config.policy
+                            ),
+                        });
+                    }
+                }
+                (Some(d), Some(c)) => {
+                    if !self.owned(c) {
+                        plan.skipped.push(blocked(&d, c));
+                        continue;
+                    }
+                    keep(c, &mut ops);
+                    self.plan_update(&d, c, &zone, &mut ops, plan);
+                }
+                (None, None) => {}
+            }
+        }
+        for record in ops.released_ownership.drain(..) {
+            if !ops.kept_ownership.contains(&record.id)
+                && !ops
+                    .deletes
+                    .iter()
+                    .any(|op| matches!(op, RecordOp::Delete { record: r } if r.id == record.id))
+            {
+                ops.deletes.push(RecordOp::Delete { record });
+            }
+        }
+        if ops.deletes.is_empty() && ops.updates.is_empty() && ops.creates.is_empty() {
+            return;
+        }
+        let mut operations = ops.deletes;
+        operations.extend(ops.updates);
+        operations.extend(ops.creates);
+        plan.units.push(ChangeUnit {
+            zone_id: zone.id.clone(),
+            zone_name: zone.name.clone(),
+            name: key.name.clone(),
+            set_identifier: key.set_identifier.clone(),
+            changes: ops.changes,
+            operations,
+        });
+    }
+
+    fn plan_create(&self, d: &Endpoint, zone: &Zone, ops: &mut RowOps, plan: &mut Plan) {
+        let mut txt_ops = Vec::new();
+        if !self.config.without_ownership {
+            let txts = self.registry.txt_records_for(d);
+            if let Some(reason) = self.unwritable_ownership(d, zone, &txts) {
+                plan.skipped.push(Skip {
+                    key: d.key(),
+                    resource: d.resource().map(str::to_string),
+                    reason: SkipReason::NoOwnershipRecord,
+                    detail: reason,
+                });
+                return;
+            }
+            for txt in txts {
+                match self.dangling.iter().find(|o| o.record.name == txt.name) {
+                    Some(o)
+                        if o.labels.get(label::OWNER).map(String::as_str)
+                            == Some(self.registry.owner_id()) =>
+                    {
+                        // A leftover ownership record of ours: reuse it.
+                        if strip_nonce(&o.labels) != self.desired_labels(d) {
+                            txt_ops.push(RecordOp::Update {
+                                before: o.record.clone(),
+                                after: txt_spec(&txt),
+                            });
+                        }
+                    }
+                    Some(o) => {
+                        let owner = o.labels.get(label::OWNER).cloned().unwrap_or_default();
+                        plan.skipped.push(Skip {
+                            key: d.key(),
+                            resource: d.resource().map(str::to_string),
+                            detail: format!(
+                                "the ownership record {} names owner {owner:?}",
+                                o.record.name
+                            ),
+                            reason: SkipReason::ForeignOwner { owner },
+                        });
+                        return;
+                    }
+                    None => txt_ops.push(RecordOp::Create {
+                        record: txt_spec(&txt),
+                    }),
+                }
+            }
+        }
+        // Ownership first: even a unit too large for one batch never leaves a
+        // record without its TXT record.
+        for op in txt_ops {
+            match op {
+                RecordOp::Create { .. } => ops.creates.push(op),
+                _ => ops.updates.push(op),
+            }
+        }
+        for target in &d.targets {
+            ops.creates.push(RecordOp::Create {
+                record: record_spec(d, target),
+            });
+        }
+        ops.changes.push(Change {
+            action: Action::Create,
+            key: d.key(),
+            before: None,
+            after: Some(d.clone()),
+            resource: d.resource().map(str::to_string),
+            reason: match d.resource() {
+                Some(r) => format!("asked for by {r}"),
+                None => "asked for".to_string(),
+            },
+        });
+    }
+
+    /// Why the ownership records of `d` cannot be written, if they cannot.
+    fn unwritable_ownership(
+        &self,
+        d: &Endpoint,
+        zone: &Zone,
+        txts: &[TxtRecord],
+    ) -> Option<String> {
+        if txts.is_empty() {
+            return Some(format!(
+                "no ownership TXT record can be named for {} (a label would exceed 63 characters); \
+                 flaredns does not create records it could not own",
+                d.dns_name
+            ));
+        }
+        txts.iter().find(|t| !zone.contains(&t.name)).map(|t| {
+            format!(
+                "its ownership TXT record {} would fall outside zone {}; \
+                 set a --txt-prefix ending in a dot, e.g. --txt-prefix=extdns-%{{record_type}}.",
+                t.name, zone.name
+            )
+        })
+    }
+
+    fn plan_delete(&self, c: &CurrentEndpoint, ops: &mut RowOps) {
+        for record in &c.records {
+            ops.deletes.push(RecordOp::Delete {
+                record: record.clone(),
+            });
+        }
+        ops.released_ownership
+            .extend(c.ownership_records.iter().map(|o| o.record.clone()));
+        ops.changes.push(Change {
+            action: Action::Delete,
+            key: c.endpoint.key(),
+            before: Some(c.endpoint.clone()),
+            after: None,
+            resource: c.endpoint.resource().map(str::to_string),
+            reason: format!("no object asks for it any more; {}", ownership_detail(c)),
+        });
+    }
+
+    fn plan_update(
+        &self,
+        d: &Endpoint,
+        c: &CurrentEndpoint,
+        zone: &Zone,
+        ops: &mut RowOps,
+        plan: &mut Plan,
+    ) {
+        let mut record_ops = Vec::new();
+        let current_targets: BTreeMap<String, &ZoneRecord> = c
+            .records
+            .iter()
+            .map(|r| (r.normalized_content(), r))
+            .collect();
+        for (content, record) in &current_targets {
+            if !d.targets.contains(content) {
+                record_ops.push(RecordOp::Delete {
+                    record: (*record).clone(),
+                });
+            }
+        }
+        for (content, record) in &current_targets {
+            if d.targets.contains(content) {
+                let after = updated_spec(d, record, zone);
+                if !same_record(record, &after) {
+                    record_ops.push(RecordOp::Update {
+                        before: (*record).clone(),
+                        after,
+                    });
+                }
+            }
+        }
+        for target in &d.targets {
+            if !current_targets.contains_key(target) {
+                record_ops.push(RecordOp::Create {
+                    record: record_spec(d, target),
+                });
+            }
+        }
+        let owner_label = c.endpoint.labels.get(label::OWNER).map(String::as_str);
+        let relabel =
+            !self.config.without_ownership && owner_label != Some(self.registry.owner_id());
+        if record_ops.is_empty() && !relabel {
+            plan.in_sync.push(InSync {
+                key: d.key(),
+                resource: d.resource().map(str::to_string),
+                detail: ownership_detail(c),
+            });
+            return;
+        }
+        if !self.config.policy.allows(Action::Update) {
+            plan.skipped.push(Skip {
+                key: d.key(),
+                resource: d.resource().map(str::to_string),
+                reason: SkipReason::Policy {
+                    action: Action::Update,
+                },
+                detail: format!(
+                    "differs ({}), but --policy={} never updates",
+                    describe_difference(&c.endpoint, d),
+                    self.config.policy
+                ),
+            });
+            return;
+        }
+        if !self.config.without_ownership {
+            let mut with_ownership = self.ownership_updates(d, c, zone);
+            with_ownership.append(&mut record_ops);
+            record_ops = with_ownership;
+        }
+        for op in record_ops {
+            match op {
+                RecordOp::Delete { .. } => ops.deletes.push(op),
+                RecordOp::Update { .. } => ops.updates.push(op),
+                RecordOp::Create { .. } => ops.creates.push(op),
+            }
+        }
+        let mut reason = describe_difference(&c.endpoint, d);
+        if relabel {
+            reason.push_str(&format!(
+                "; ownership moves from {:?} to {:?}",
+                owner_label.unwrap_or_default(),
+                self.registry.owner_id()
+            ));
+        }
+        ops.changes.push(Change {
+            action: Action::Update,
+            key: d.key(),
+            before: Some(c.endpoint.clone()),
+            after: Some(d.clone()),
+            resource: d.resource().map(str::to_string),
+            reason: format!("{reason}; {}", ownership_detail(c)),
+        });
+    }
+
+    /// The TXT writes that go with an update: the new-format ownership record is
+    /// rewritten when its labels change, and written when only a legacy one exists.
+    fn ownership_updates(&self, d: &Endpoint, c: &CurrentEndpoint, zone: &Zone) -> Vec<RecordOp> {
+        let desired_labels = self.desired_labels(d);
+        let mut ops = Vec::new();
+        for txt in self.registry.txt_records_for(d) {
+            let existing = c
+                .ownership_records
+                .iter()
+                .find(|o| o.format == TxtFormat::New && o.record.name == txt.name);
+            match existing {
+                Some(o) if strip_nonce(&o.labels) == desired_labels => {}
+                Some(o) => ops.push(RecordOp::Update {
+                    before: o.record.clone(),
+                    after: txt_spec(&txt),
+                }),
+                None if zone.contains(&txt.name) => ops.push(RecordOp::Create {
+                    record: txt_spec(&txt),
+                }),
+                None => {}
+            }
+        }
+        ops
+    }
+
+    fn desired_labels(&self, d: &Endpoint) -> Labels {
+        let mut labels = strip_nonce(&d.labels);
+        labels.insert(
+            label::OWNER.to_string(),
+            self.registry.owner_id().to_string(),
+        );
+        labels
+    }
+}
+
+/// Marks the ownership records of a kept endpoint as still needed.
+fn keep(c: &CurrentEndpoint, ops: &mut RowOps) {
+    ops.kept_ownership
+        .extend(c.ownership_records.iter().map(|o| o.record.id.clone()));
+}
+
+fn strip_nonce(labels: &Labels) -> Labels {
+    let mut labels = labels.clone();
+    labels.remove(label::ENCRYPTION_NONCE);
+    labels
+}
+
+/// The skip entry for a desired endpoint whose name is held by a record flaredns
+/// does not own.
+fn blocked(d: &Endpoint, holder: &CurrentEndpoint) -> Skip {
+    let (reason, detail) = match &holder.ownership {
+        Ownership::Foreign(owner) => (
+            SkipReason::ForeignOwner {
+                owner: owner.clone(),
+            },
+            format!(
+                "{} is owned by {owner:?}{}",
+                holder.endpoint.key(),
+                through(holder)
+            ),
+        ),
+        _ => (
+            SkipReason::UnownedRecord,
+            format!(
+                "{} exists with no ownership TXT record; flaredns leaves records it does not own alone",
+                holder.endpoint.key()
+            ),
+        ),
+    };
+    Skip {
+        key: d.key(),
+        resource: d.resource().map(str::to_string),
+        reason,
+        detail,
+    }
+}
+
+fn through(c: &CurrentEndpoint) -> String {
+    if c.ownership_records.is_empty() {
+        return String::new();
+    }
+    let names: Vec<String> = c
+        .ownership_records
+        .iter()
+        .map(|o| match o.format {
+            TxtFormat::New => o.record.name.clone(),
+            TxtFormat::Legacy => format!("{} (legacy)", o.record.name),
+        })
+        .collect();
+    format!(" through {}", names.join(", "))
+}
+
+/// "owned by <owner> through <txt names>".
+fn ownership_detail(c: &CurrentEndpoint) -> String {
+    match c.endpoint.labels.get(label::OWNER) {
+        Some(owner) => format!("owned by {owner}{}", through(c)),
+        None => "managed (no ownership records: --registry=noop)".to_string(),
+    }
+}
+
+/// What changes between current and desired, in words.
+fn describe_difference(current: &Endpoint, desired: &Endpoint) -> String {
+    let mut parts = Vec::new();
+    if current.targets != desired.targets {
+        parts.push(format!(
+            "targets {} → {}",
+            current.targets.join(","),
+            desired.targets.join(",")
+        ));
+    }
+    if current.cloudflare.proxied != desired.cloudflare.proxied {
+        parts.push(format!(
+            "proxied {} → {}",
+            current.cloudflare.proxied.unwrap_or(false),
+            desired.cloudflare.proxied.unwrap_or(false)
+        ));
+    }
+    if let Some(ttl) = desired.ttl
+        && current.ttl != Some(ttl)
+    {
+        parts.push(format!(
+            "TTL {} → {ttl}",
+            current.ttl.map(|t| t.to_string()).unwrap_or_default()
+        ));
+    }
+    if current.cloudflare.comment != desired.cloudflare.comment {
+        parts.push("comment changed".to_string());
+    }
+    if current.cloudflare.tags != desired.cloudflare.tags && !desired.cloudflare.tags.is_empty() {
+        parts.push("tags changed".to_string());
+    }
+    if parts.is_empty() {
+        "ownership record refreshed".to_string()
+    } else {
+        parts.join("; ")
+    }
+}
+
+/// The TTL to write: 1 (automatic) for proxied records and when none is configured.
+fn write_ttl(d: &Endpoint) -> u32 {
+    if d.cloudflare.proxied == Some(true) {
+        1
+    } else {
+        d.ttl.unwrap_or(1)
+    }
+}
+
+/// A new record for one target of `d`.
+fn record_spec(d: &Endpoint, target: &str) -> RecordSpec {
+    let (content, priority) = split_priority(d.record_type, target);
+    RecordSpec {
+        name: d.dns_name.clone(),
+        record_type: d.record_type,
+        content,
+        ttl: write_ttl(d),
+        proxied: d.cloudflare.proxied.unwrap_or(false),
+        comment: d.cloudflare.comment.clone(),
+        tags: d.cloudflare.tags.clone(),
+        priority,
+    }
+}
+
+/// MX targets are written as ExternalDNS writes them, `"<priority> <host>"`;
+/// Cloudflare keeps the priority apart.
+fn split_priority(record_type: RecordType, target: &str) -> (String, Option<u16>) {
+    if record_type == RecordType::Mx
+        && let Some((priority, host)) = target.split_once(' ')
+        && let Ok(priority) = priority.parse()
+    {
+        return (host.trim().to_string(), Some(priority));
+    }
+    (target.to_string(), None)
+}
+
+/// The record as it should be after an update that keeps its content.
+fn updated_spec(d: &Endpoint, record: &ZoneRecord, zone: &Zone) -> RecordSpec {
+    let proxied = d.cloudflare.proxied.unwrap_or(false);
+    let ttl = if d.ttl.is_some() {
+        write_ttl(d)
+    } else if proxied {
+        1
+    } else {
+        record.ttl
+    };
+    RecordSpec {
+        name: record.name.clone(),
+        record_type: record.record_type,
+        content: record.content.clone(),
+        ttl,
+        proxied,
+        comment: d.cloudflare.comment.clone(),
+        // Free-plan zones cannot hold tags: never touch them there.
+        tags: if zone.paid_plan {
+            d.cloudflare.tags.clone()
+        } else {
+            record.tags.clone()
+        },
+        priority: record.priority,
+    }
+}
+
+fn same_record(record: &ZoneRecord, spec: &RecordSpec) -> bool {
+    let mut tags = record.tags.clone();
+    tags.sort();
+    let mut want = spec.tags.clone();
+    want.sort();
+    record.ttl == spec.ttl
+        && record.proxied == spec.proxied
+        && record.comment.as_deref().filter(|c| !c.is_empty()) == spec.comment.as_deref()
+        && tags == want
+}
+
+fn txt_spec(txt: &TxtRecord) -> RecordSpec {
+    RecordSpec {
+        name: txt.name.clone(),
+        record_type: RecordType::Txt,
+        content: txt.content.clone(),
+        ttl: 1,
+        proxied: false,
+        comment: None,
+        tags: Vec::new(),
+        priority: None,
+    }
+}

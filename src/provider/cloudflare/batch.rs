@@ -1,0 +1,187 @@
+//! Packing change units into Cloudflare batch calls
+//! (`POST /zones/{id}/dns_records/batch`).
+//!
+//! A batch runs in one database transaction, so a unit (every change to one name,
+//! its records and their ownership TXT records) that travels in one batch can
+//! never leave a record without its owner. Units are therefore never split across
+//! batches, unless one unit alone has more operations than a batch may carry; then
+//! it is cut in order (deletes, updates, creates, with ownership records ahead of
+//! the records they own) and the chunk says so.
+
+use crate::plan::ChangeUnit;
+
+/// Cloudflare's per-batch operation limit on the Free plan.
+pub const FREE_PLAN_BATCH_LIMIT: usize = 200;
+/// Cloudflare's per-batch operation limit on paid plans.
+pub const PAID_PLAN_BATCH_LIMIT: usize = 3_500;
+
+/// The operations of one batch call: whole units, or a slice of one oversized unit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chunk<'a> {
+    pub zone_id: &'a str,
+    pub parts: Vec<UnitPart<'a>>,
+}
+
+/// A unit, or the operations `range` of it when it had to be cut.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnitPart<'a> {
+    pub unit: &'a ChangeUnit,
+    pub range: std::ops::Range<usize>,
+}
+
+impl Chunk<'_> {
+    /// The number of operations in the chunk (what Cloudflare's limit counts).
+    pub fn operation_count(&self) -> usize {
+        self.parts.iter().map(|p| p.range.len()).sum()
+    }
+
+    /// Whether this chunk carries only part of a unit.
+    pub fn is_partial(&self) -> bool {
+        self.parts
+            .iter()
+            .any(|p| p.range.len() != p.unit.operations.len())
+    }
+}
+
+/// Packs units into chunks of at most `limit` operations, zone by zone, keeping
+/// each unit whole and the units' order. `limit` is at least 1.
+pub fn chunk(units: &[ChangeUnit], limit: usize) -> Vec<Chunk<'_>> {
+    let limit = limit.max(1);
+    let mut zones: Vec<&str> = Vec::new();
+    for unit in units {
+        if !zones.contains(&unit.zone_id.as_str()) {
+            zones.push(&unit.zone_id);
+        }
+    }
+    let mut chunks = Vec::new();
+    for zone_id in zones {
+        let mut current = Chunk {
+            zone_id,
+            parts: Vec::new(),
+        };
+        for unit in units.iter().filter(|u| u.zone_id == zone_id) {
+            let size = unit.operations.len();
+            if size == 0 {
+                continue;
+            }
+            if current.operation_count() + size > limit && !current.parts.is_empty() {
+                chunks.push(std::mem::replace(
+                    &mut current,
+                    Chunk {
+                        zone_id,
+                        parts: Vec::new(),
+                    },
+                ));
+            }
+            if size <= limit {
+                current.parts.push(UnitPart {
+                    unit,
+                    range: 0..size,
+                });
+                continue;
+            }
+            // One unit larger than a batch: cut it into full batches of its own.
+            let mut start = 0;
+            while start < size {
+                let end = (start + limit).min(size);
+                chunks.push(Chunk {
+                    zone_id,
+                    parts: vec![UnitPart {
+                        unit,
+                        range: start..end,
+                    }],
+                });
+                start = end;
+            }
+        }
+        if !current.parts.is_empty() {
+            chunks.push(current);
+        }
+    }
+    chunks
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::endpoint::RecordType;
+    use crate::plan::{RecordOp, RecordSpec};
+
+    fn unit(zone: &str, name: &str, ops: usize) -> ChangeUnit {
+        ChangeUnit {
+            zone_id: zone.to_string(),
+            zone_name: "example.com".to_string(),
+            name: name.to_string(),
+            set_identifier: String::new(),
+            changes: Vec::new(),
+            operations: (0..ops)
+                .map(|i| RecordOp::Create {
+                    record: RecordSpec {
+                        name: name.to_string(),
+                        record_type: RecordType::A,
+                        content: format!("10.0.0.{i}"),
+                        ttl: 1,
+                        proxied: false,
+                        comment: None,
+                        tags: Vec::new(),
+                        priority: None,
+                    },
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_thousand_hostnames_fit_in_ten_free_plan_batches() {
+        // 1,000 hostnames, each a record and its ownership TXT record.
+        let units: Vec<_> = (0..1000).map(|i| unit("z", &format!("h{i}"), 2)).collect();
+        let chunks = chunk(&units, FREE_PLAN_BATCH_LIMIT);
+        assert_eq!(chunks.len(), 10);
+        assert!(
+            chunks
+                .iter()
+                .all(|c| c.operation_count() == 200 && !c.is_partial())
+        );
+        assert_eq!(chunk(&units, PAID_PLAN_BATCH_LIMIT).len(), 1);
+    }
+
+    #[test]
+    fn units_are_never_split_between_batches() {
+        let units: Vec<_> = (0..10).map(|i| unit("z", &format!("h{i}"), 3)).collect();
+        let chunks = chunk(&units, 7);
+        assert!(chunks.iter().all(|c| c.operation_count() <= 7));
+        assert!(chunks.iter().all(|c| !c.is_partial()));
+        let total: usize = chunks.iter().map(Chunk::operation_count).sum();
+        assert_eq!(total, 30);
+    }
+
+    #[test]
+    fn zones_get_batches_of_their_own() {
+        let units = vec![unit("a", "x", 1), unit("b", "y", 1), unit("a", "z", 1)];
+        let chunks = chunk(&units, 200);
+        assert_eq!(chunks.len(), 2);
+        assert_eq!(chunks[0].zone_id, "a");
+        assert_eq!(chunks[0].operation_count(), 2);
+        assert_eq!(chunks[1].zone_id, "b");
+    }
+
+    #[test]
+    fn an_oversized_unit_is_cut_in_order() {
+        let units = vec![unit("z", "small", 2), unit("z", "huge", 5)];
+        let chunks = chunk(&units, 2);
+        let ranges: Vec<_> = chunks
+            .iter()
+            .map(|c| (c.parts[0].unit.name.as_str(), c.parts[0].range.clone()))
+            .collect();
+        assert_eq!(
+            ranges,
+            vec![
+                ("small", 0..2),
+                ("huge", 0..2),
+                ("huge", 2..4),
+                ("huge", 4..5)
+            ]
+        );
+        assert!(chunks[1].is_partial());
+    }
+}

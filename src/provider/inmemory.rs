@@ -1,0 +1,77 @@
+//! An in-memory zone that applies change units the way Cloudflare would: one
+//! record per content, ids assigned on create, proxied records stored with TTL 1.
+//!
+//! Used by `--provider=inmemory`, by the planner's property tests ("apply, then
+//! plan again: nothing to do") and by examples. It leaves out everything
+//! Cloudflare validates (see the sandbox for that).
+
+use crate::endpoint::{Zone, ZoneRecord, normalize_name};
+use crate::plan::{ChangeUnit, RecordOp, RecordSpec};
+
+/// Records of one or more zones, held in memory.
+#[derive(Clone, Debug, Default)]
+pub struct InMemoryZones {
+    zones: Vec<Zone>,
+    records: Vec<ZoneRecord>,
+    next_id: u64,
+}
+
+impl InMemoryZones {
+    pub fn new(zones: Vec<Zone>, records: Vec<ZoneRecord>) -> Self {
+        InMemoryZones {
+            zones,
+            records,
+            next_id: 1,
+        }
+    }
+
+    pub fn zones(&self) -> &[Zone] {
+        &self.zones
+    }
+
+    pub fn records(&self) -> &[ZoneRecord] {
+        &self.records
+    }
+
+    /// Applies the units in order; within a unit deletes, then updates, then
+    /// creates, as Cloudflare's batch does.
+    pub fn apply(&mut self, units: &[ChangeUnit]) {
+        for unit in units {
+            for op in &unit.operations {
+                if let RecordOp::Delete { record } = op {
+                    self.records.retain(|r| r.id != record.id);
+                }
+            }
+            for op in &unit.operations {
+                if let RecordOp::Update { before, after } = op
+                    && let Some(r) = self.records.iter_mut().find(|r| r.id == before.id)
+                {
+                    let id = r.id.clone();
+                    *r = to_record(id, &unit.zone_id, after);
+                }
+            }
+            for op in &unit.operations {
+                if let RecordOp::Create { record } = op {
+                    let id = format!("{:032x}", self.next_id);
+                    self.next_id += 1;
+                    self.records.push(to_record(id, &unit.zone_id, record));
+                }
+            }
+        }
+    }
+}
+
+fn to_record(id: String, zone_id: &str, spec: &RecordSpec) -> ZoneRecord {
+    ZoneRecord {
+        id,
+        zone_id: zone_id.to_string(),
+        name: normalize_name(&spec.name),
+        record_type: spec.record_type,
+        content: spec.content.clone(),
+        ttl: if spec.proxied { 1 } else { spec.ttl },
+        proxied: spec.proxied,
+        comment: spec.comment.clone(),
+        tags: spec.tags.clone(),
+        priority: spec.priority,
+    }
+}
