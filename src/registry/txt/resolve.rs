@@ -1,0 +1,569 @@
+//! The zone read back: records grouped into endpoints, each with the ownership
+//! its TXT records give it (ExternalDNS's `Records()`).
+//!
+//! For a record at name `n` of type `t` (`n` with a leading `*` replaced by the
+//! wildcard replacement), new-format TXT records for (`n`, `t`) decide; when there
+//! are none and `t` is not AAAA, legacy TXT records for `n` do. Every heritage TXT
+//! record claiming the endpoint is listed with it, so that deleting the endpoint
+//! can delete them all; heritage TXT records that claim nothing are listed apart.
+
+use std::collections::{BTreeMap, HashMap};
+
+use crate::endpoint::{
+    CloudflareProps, Endpoint, EndpointKey, RecordType, ZoneRecord, normalize_name, sort_targets,
+};
+use crate::registry::{
+    CurrentEndpoint, CurrentState, Labels, Ownership, OwnershipRecord, TxtFormat,
+};
+
+use super::TxtRegistry;
+use super::labels::without_nonce;
+
+/// A heritage TXT record with the record name and type its name speaks for.
+struct Claim {
+    /// Empty when the TXT name does not carry the configured affix.
+    name: String,
+    record_type: Option<RecordType>,
+    record: OwnershipRecord,
+}
+
+/// Splits the zone into endpoints and ownership records and matches them up.
+pub(super) fn resolve(registry: &TxtRegistry, records: Vec<ZoneRecord>) -> CurrentState {
+    let mut claims = Vec::new();
+    let mut groups: BTreeMap<EndpointKey, Vec<ZoneRecord>> = BTreeMap::new();
+    for record in records {
+        if record.record_type == RecordType::Txt
+            && let Ok(labels) = registry.decode_labels(&record.content)
+        {
+            let (name, record_type) = registry
+                .name_mapper()
+                .parse_txt_name(&normalize_name(&record.name));
+            let format = match record_type {
+                Some(_) => TxtFormat::New,
+                None => TxtFormat::Legacy,
+            };
+            claims.push(Claim {
+                name,
+                record_type,
+                record: OwnershipRecord {
+                    record,
+                    format,
+                    labels,
+                },
+            });
+            continue;
+        }
+        let key = EndpointKey {
+            dns_name: normalize_name(&record.name),
+            record_type: record.record_type,
+            set_identifier: String::new(),
+        };
+        groups.entry(key).or_default().push(record);
+    }
+
+    // A fixed order makes the outcome independent of the order the provider lists.
+    claims.sort_by(|a, b| {
+        let (a, b) = (&a.record.record, &b.record.record);
+        (&a.name, &a.content, &a.id).cmp(&(&b.name, &b.content, &b.id))
+    });
+    let index = ClaimIndex::new(&claims);
+    let mut used = vec![false; claims.len()];
+
+    let endpoints = groups
+        .into_iter()
+        .filter_map(|(key, records)| {
+            let lookup = registry.name_mapper().lookup_name(&key.dns_name);
+            let new_format = index.new_format(&lookup, key.record_type);
+            let legacy = if key.record_type == RecordType::Aaaa {
+                &[][..]
+            } else {
+                index.legacy(&lookup)
+            };
+            let deciding = if new_format.is_empty() {
+                legacy
+            } else {
+                new_format
+            };
+            let (ownership, labels) = decide(registry, deciding.iter().map(|&i| &claims[i].record));
+            let mut ownership_records = Vec::with_capacity(new_format.len() + legacy.len());
+            for &i in new_format.iter().chain(legacy) {
+                used[i] = true;
+                ownership_records.push(claims[i].record.clone());
+            }
+            let (endpoint, records) = group(key, records, labels)?;
+            Some(CurrentEndpoint {
+                endpoint,
+                records,
+                ownership,
+                ownership_records,
+            })
+        })
+        .collect();
+
+    let dangling_ownership = claims
+        .into_iter()
+        .zip(used)
+        .filter(|(_, used)| !used)
+        .map(|(claim, _)| claim.record)
+        .collect();
+    CurrentState {
+        endpoints,
+        dangling_ownership,
+    }
+}
+
+/// Claims by the key they speak for (indices into the sorted claims).
+struct ClaimIndex {
+    new_format: HashMap<(String, RecordType), Vec<usize>>,
+    legacy: HashMap<String, Vec<usize>>,
+}
+
+impl ClaimIndex {
+    fn new(claims: &[Claim]) -> Self {
+        let mut index = ClaimIndex {
+            new_format: HashMap::new(),
+            legacy: HashMap::new(),
+        };
+        for (i, claim) in claims.iter().enumerate() {
+            if claim.name.is_empty() {
+                continue;
+            }
+            match claim.record_type {
+                Some(t) => index
+                    .new_format
+                    .entry((claim.name.clone(), t))
+                    .or_default()
+                    .push(i),
+                None => index.legacy.entry(claim.name.clone()).or_default().push(i),
+            }
+        }
+        index
+    }
+
+    fn new_format(&self, name: &str, record_type: RecordType) -> &[usize] {
+        self.new_format
+            .get(&(name.to_string(), record_type))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    fn legacy(&self, name: &str) -> &[usize] {
+        self.legacy.get(name).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// Ownership from the deciding TXT records, and the labels of the one that
+/// decided. When several disagree, another owner's claim wins over ours: a
+/// record two owners claim is left alone. (ExternalDNS keeps whichever the
+/// provider happened to list last.)
+fn decide<'a>(
+    registry: &TxtRegistry,
+    deciding: impl Iterator<Item = &'a OwnershipRecord>,
+) -> (Ownership, Labels) {
+    let mut ours = None;
+    for record in deciding {
+        match registry.ownership_of(&record.labels) {
+            Ownership::Owned => {
+                ours.get_or_insert(record);
+            }
+            foreign => return (foreign, without_nonce(&record.labels)),
+        }
+    }
+    match ours {
+        Some(record) => (Ownership::Owned, without_nonce(&record.labels)),
+        None => (Ownership::Unowned, Labels::new()),
+    }
+}
+
+/// The records of one key as an endpoint: records sorted by normalised content
+/// (so that `records[i]` backs `targets[i]`), TTL and Cloudflare properties from
+/// the first. `None` only for an empty group, which grouping never produces.
+fn group(
+    key: EndpointKey,
+    mut records: Vec<ZoneRecord>,
+    labels: Labels,
+) -> Option<(Endpoint, Vec<ZoneRecord>)> {
+    records.sort_by_cached_key(|r| (r.normalized_content(), r.content.clone(), r.id.clone()));
+    let first = records.first()?;
+    let mut tags = first.tags.clone();
+    tags.sort();
+    tags.dedup();
+    let endpoint = Endpoint {
+        dns_name: key.dns_name,
+        record_type: key.record_type,
+        set_identifier: key.set_identifier,
+        targets: sort_targets(records.iter().map(ZoneRecord::normalized_content).collect()),
+        ttl: Some(first.ttl),
+        labels,
+        cloudflare: CloudflareProps {
+            proxied: Some(first.proxied),
+            comment: first.comment.clone(),
+            tags,
+        },
+        provider_specific: Vec::new(),
+    };
+    Some((endpoint, records))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::endpoint::label;
+    use crate::registry::txt::{AesKey, TxtRegistryConfig};
+    use proptest::prelude::*;
+
+    fn registry(prefix: &str) -> TxtRegistry {
+        TxtRegistry::new(TxtRegistryConfig {
+            owner_id: "me".to_string(),
+            prefix: prefix.to_string(),
+            ..Default::default()
+        })
+        .unwrap()
+    }
+
+    fn record(id: &str, name: &str, record_type: RecordType, content: &str) -> ZoneRecord {
+        ZoneRecord {
+            id: id.to_string(),
+            zone_id: "zone".to_string(),
+            name: name.to_string(),
+            record_type,
+            content: content.to_string(),
+            ttl: 1,
+            proxied: false,
+            comment: None,
+            tags: Vec::new(),
+            priority: None,
+        }
+    }
+
+    fn heritage(owner: &str) -> String {
+        format!("\"heritage=external-dns,external-dns/owner={owner}\"")
+    }
+
+    fn find<'a>(state: &'a CurrentState, name: &str, t: RecordType) -> &'a CurrentEndpoint {
+        state
+            .endpoints
+            .iter()
+            .find(|e| e.endpoint.dns_name == name && e.endpoint.record_type == t)
+            .unwrap_or_else(|| panic!("no endpoint {name} {t}"))
+    }
+
+    fn txt_names(records: &[OwnershipRecord]) -> Vec<&str> {
+        records.iter().map(|r| r.record.name.as_str()).collect()
+    }
+
+    #[test]
+    fn records_group_into_sorted_endpoints() {
+        let mut second = record("2", "web.example.com", RecordType::A, "192.0.2.2");
+        second.ttl = 300;
+        second.proxied = true;
+        second.comment = Some("second".to_string());
+        let mut first = record("1", "Web.Example.com", RecordType::A, "192.0.2.1");
+        first.ttl = 120;
+        first.tags = vec!["b:1".to_string(), "a:1".to_string(), "b:1".to_string()];
+        let state = registry("").resolve(vec![
+            second,
+            record("3", "web.example.com", RecordType::Aaaa, "2001:DB8::1"),
+            first,
+            record("4", "api.example.com", RecordType::Cname, "LB.example.com."),
+        ]);
+        let keys: Vec<_> = state
+            .endpoints
+            .iter()
+            .map(|e| (e.endpoint.dns_name.as_str(), e.endpoint.record_type))
+            .collect();
+        assert_eq!(
+            keys,
+            vec![
+                ("api.example.com", RecordType::Cname),
+                ("web.example.com", RecordType::A),
+                ("web.example.com", RecordType::Aaaa),
+            ]
+        );
+        let web = find(&state, "web.example.com", RecordType::A);
+        assert_eq!(web.endpoint.targets, vec!["192.0.2.1", "192.0.2.2"]);
+        let ids: Vec<_> = web.records.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids, vec!["1", "2"]);
+        assert_eq!(web.endpoint.ttl, Some(120));
+        assert_eq!(web.endpoint.cloudflare.proxied, Some(false));
+        assert_eq!(web.endpoint.cloudflare.comment, None);
+        assert_eq!(web.endpoint.cloudflare.tags, vec!["a:1", "b:1"]);
+        assert_eq!(web.ownership, Ownership::Unowned);
+        assert!(web.endpoint.labels.is_empty());
+        let v6 = find(&state, "web.example.com", RecordType::Aaaa);
+        assert_eq!(v6.endpoint.targets, vec!["2001:db8::1"]);
+        let api = find(&state, "api.example.com", RecordType::Cname);
+        assert_eq!(api.endpoint.targets, vec!["lb.example.com"]);
+        assert!(state.dangling_ownership.is_empty());
+    }
+
+    #[test]
+    fn new_format_decides_and_legacy_is_listed_after_it() {
+        let state = registry("").resolve(vec![
+            record("1", "web.example.com", RecordType::Cname, "lb.example.com"),
+            record("2", "web.example.com", RecordType::Txt, &heritage("other")),
+            record(
+                "3",
+                "cname-web.example.com",
+                RecordType::Txt,
+                &heritage("me"),
+            ),
+        ]);
+        let web = find(&state, "web.example.com", RecordType::Cname);
+        assert_eq!(web.ownership, Ownership::Owned);
+        assert_eq!(
+            web.endpoint.labels.get("owner").map(String::as_str),
+            Some("me")
+        );
+        assert_eq!(
+            txt_names(&web.ownership_records),
+            vec!["cname-web.example.com", "web.example.com"]
+        );
+        assert_eq!(web.ownership_records[0].format, TxtFormat::New);
+        assert_eq!(web.ownership_records[1].format, TxtFormat::Legacy);
+        // Heritage TXT records are not endpoints.
+        assert_eq!(state.endpoints.len(), 1);
+    }
+
+    #[test]
+    fn a_legacy_txt_claims_every_type_but_aaaa() {
+        let state = registry("txt.").resolve(vec![
+            record("1", "mail.example.com", RecordType::A, "192.0.2.1"),
+            record("2", "mail.example.com", RecordType::Mx, "mx.example.com"),
+            record("3", "mail.example.com", RecordType::Aaaa, "2001:db8::1"),
+            record(
+                "4",
+                "txt.mail.example.com",
+                RecordType::Txt,
+                &heritage("me"),
+            ),
+        ]);
+        for t in [RecordType::A, RecordType::Mx] {
+            let e = find(&state, "mail.example.com", t);
+            assert_eq!(e.ownership, Ownership::Owned);
+            assert_eq!(
+                txt_names(&e.ownership_records),
+                vec!["txt.mail.example.com"]
+            );
+        }
+        let v6 = find(&state, "mail.example.com", RecordType::Aaaa);
+        assert_eq!(v6.ownership, Ownership::Unowned);
+        assert!(v6.ownership_records.is_empty());
+        assert!(state.dangling_ownership.is_empty());
+    }
+
+    #[test]
+    fn disagreeing_claims_leave_the_record_to_the_other_owner() {
+        let state = registry("").resolve(vec![
+            record("1", "web.example.com", RecordType::A, "192.0.2.1"),
+            record("2", "a-web.example.com", RecordType::Txt, &heritage("me")),
+            record(
+                "3",
+                "a-web.example.com",
+                RecordType::Txt,
+                "\"heritage=external-dns,external-dns/owner=zed,external-dns/resource=x\"",
+            ),
+        ]);
+        let web = find(&state, "web.example.com", RecordType::A);
+        assert_eq!(web.ownership, Ownership::Foreign("zed".to_string()));
+        assert_eq!(
+            web.endpoint.labels.get("resource").map(String::as_str),
+            Some("x")
+        );
+        assert_eq!(web.ownership_records.len(), 2);
+    }
+
+    #[test]
+    fn a_heritage_txt_without_owner_is_foreign() {
+        let state = registry("").resolve(vec![
+            record("1", "web.example.com", RecordType::A, "192.0.2.1"),
+            record(
+                "2",
+                "a-web.example.com",
+                RecordType::Txt,
+                "\"heritage=external-dns\"",
+            ),
+        ]);
+        let web = find(&state, "web.example.com", RecordType::A);
+        assert_eq!(web.ownership, Ownership::Foreign(String::new()));
+    }
+
+    #[test]
+    fn migration_owner_counts_as_ours() {
+        let r = TxtRegistry::new(TxtRegistryConfig {
+            owner_id: "new".to_string(),
+            migrate_from_owner: Some("old".to_string()),
+            ..Default::default()
+        })
+        .unwrap();
+        let state = r.resolve(vec![
+            record("1", "web.example.com", RecordType::A, "192.0.2.1"),
+            record("2", "a-web.example.com", RecordType::Txt, &heritage("old")),
+        ]);
+        let web = find(&state, "web.example.com", RecordType::A);
+        assert_eq!(web.ownership, Ownership::Owned);
+        assert_eq!(
+            web.endpoint.labels.get("owner").map(String::as_str),
+            Some("old")
+        );
+    }
+
+    #[test]
+    fn unclaimed_heritage_txt_records_dangle_and_others_are_records() {
+        let state = registry("txt.").resolve(vec![
+            record(
+                "1",
+                "txt.a-gone.example.com",
+                RecordType::Txt,
+                &heritage("me"),
+            ),
+            record(
+                "2",
+                "no-prefix.example.com",
+                RecordType::Txt,
+                &heritage("me"),
+            ),
+            record("3", "spf.example.com", RecordType::Txt, "\"v=spf1 -all\""),
+            record("4", "bad.example.com", RecordType::Txt, "\"heritage=mate\""),
+        ]);
+        assert_eq!(
+            txt_names(&state.dangling_ownership),
+            vec!["no-prefix.example.com", "txt.a-gone.example.com"]
+        );
+        let names: Vec<_> = state
+            .endpoints
+            .iter()
+            .map(|e| e.endpoint.dns_name.as_str())
+            .collect();
+        assert_eq!(names, vec!["bad.example.com", "spf.example.com"]);
+        assert!(
+            state
+                .endpoints
+                .iter()
+                .all(|e| e.ownership == Ownership::Unowned)
+        );
+    }
+
+    #[test]
+    fn wildcards_are_looked_up_under_the_replacement() {
+        let r = TxtRegistry::new(TxtRegistryConfig {
+            owner_id: "me".to_string(),
+            wildcard_replacement: "wc".to_string(),
+            ..Default::default()
+        })
+        .unwrap();
+        let state = r.resolve(vec![
+            record(
+                "1",
+                "*.apps.example.com",
+                RecordType::Cname,
+                "lb.example.com",
+            ),
+            record(
+                "2",
+                "cname-wc.apps.example.com",
+                RecordType::Txt,
+                &heritage("me"),
+            ),
+        ]);
+        let wild = find(&state, "*.apps.example.com", RecordType::Cname);
+        assert_eq!(wild.ownership, Ownership::Owned);
+    }
+
+    #[test]
+    fn encrypted_claims_keep_their_content_and_nonce() {
+        let r = TxtRegistry::new(TxtRegistryConfig {
+            owner_id: "me".to_string(),
+            encryption_key: Some(AesKey::from_bytes([1; 32])),
+            ..Default::default()
+        })
+        .unwrap();
+        let ep = Endpoint::new("web.example.com", RecordType::A, ["192.0.2.1"]).unwrap();
+        let txt = r.txt_records_for(&ep).remove(0);
+        let state = r.resolve(vec![
+            record("1", "web.example.com", RecordType::A, "192.0.2.1"),
+            record("2", &txt.name, RecordType::Txt, &txt.content),
+        ]);
+        let web = find(&state, "web.example.com", RecordType::A);
+        assert_eq!(web.ownership, Ownership::Owned);
+        assert_eq!(web.ownership_records[0].record.content, txt.content);
+        assert!(
+            web.ownership_records[0]
+                .labels
+                .contains_key(label::ENCRYPTION_NONCE)
+        );
+        assert!(!web.endpoint.labels.contains_key(label::ENCRYPTION_NONCE));
+        // Without the key the same zone shows an ordinary TXT record and no owner.
+        let state = registry("").resolve(vec![
+            record("1", "web.example.com", RecordType::A, "192.0.2.1"),
+            record("2", &txt.name, RecordType::Txt, &txt.content),
+        ]);
+        assert_eq!(state.endpoints.len(), 2);
+        assert_eq!(
+            find(&state, "web.example.com", RecordType::A).ownership,
+            Ownership::Unowned
+        );
+    }
+
+    #[test]
+    fn the_outcome_does_not_depend_on_listing_order() {
+        let records = vec![
+            record("1", "web.example.com", RecordType::A, "192.0.2.1"),
+            record("2", "web.example.com", RecordType::A, "192.0.2.2"),
+            record("3", "a-web.example.com", RecordType::Txt, &heritage("me")),
+            record("4", "a-web.example.com", RecordType::Txt, &heritage("you")),
+            record("5", "web.example.com", RecordType::Txt, &heritage("me")),
+        ];
+        let mut reversed = records.clone();
+        reversed.reverse();
+        assert_eq!(
+            registry("").resolve(records),
+            registry("").resolve(reversed)
+        );
+    }
+
+    fn record_types() -> impl Strategy<Value = RecordType> {
+        proptest::sample::select(RecordType::ALL.to_vec())
+    }
+
+    proptest! {
+        #[test]
+        fn arbitrary_zones_never_panic_and_lose_nothing(
+            zone in proptest::collection::vec(
+                (".{0,30}", record_types(), prop_oneof![
+                    ".{0,60}",
+                    "\"heritage=external-dns(,external-dns/owner=[a-z]{0,3})?\"",
+                    "[A-Za-z0-9+/]{0,40}={0,2}",
+                ]),
+                0..12,
+            ),
+            prefix in prop_oneof![Just(""), Just("txt."), Just("%{record_type}-")],
+        ) {
+            let records: Vec<_> = zone
+                .iter()
+                .enumerate()
+                .map(|(i, (name, t, content))| record(&i.to_string(), name, *t, content))
+                .collect();
+            let count = records.len();
+            let state = TxtRegistry::new(TxtRegistryConfig {
+                owner_id: "me".to_string(),
+                prefix: prefix.to_string(),
+                encryption_key: Some(AesKey::from_bytes([3; 32])),
+                ..Default::default()
+            })
+            .unwrap()
+            .resolve(records);
+            // Every record is either behind an endpoint or a heritage TXT record,
+            // listed with an endpoint or as dangling.
+            let mut ids: Vec<&str> = state
+                .endpoints
+                .iter()
+                .flat_map(|e| e.records.iter().map(|r| r.id.as_str()))
+                .chain(state.dangling_ownership.iter().map(|o| o.record.id.as_str()))
+                .chain(state.endpoints.iter().flat_map(|e| e.ownership_records.iter().map(|o| o.record.id.as_str())))
+                .collect();
+            ids.sort();
+            ids.dedup();
+            prop_assert_eq!(ids.len(), count);
+        }
+    }
+}
