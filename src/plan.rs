@@ -341,6 +341,7 @@ pub fn compute(
         config,
         dangling: &current.dangling_ownership,
         held_resources: &desired.held_resources,
+        claims: diff::count_claims(current),
     };
     diff::diff_rows(desired_rows, current_rows, &context, &mut plan);
     plan

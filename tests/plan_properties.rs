@@ -116,7 +116,8 @@ prop_compose! {
         owner in arb_owner(),
         resource in 0..RESOURCES.len(),
     ) -> (String, RecordType, Vec<String>, u32, bool, Owner, &'static str) {
-        let contents = contents.into_iter().map(|n| target(record_type, n)).collect();
+        let contents: BTreeSet<String> = contents.into_iter().map(|n| target(record_type, n)).collect();
+        let contents = contents.into_iter().collect();
         (name, record_type, contents, ttl, proxied, owner, RESOURCES[resource])
     }
 }

@@ -248,7 +248,24 @@ fn resolve_conflict(
     current_resource: Option<&str>,
     plan: &mut Plan,
 ) -> Endpoint {
-    endpoints.sort_by(|a, b| a.resource().cmp(&b.resource()));
+    // A total order, so that the outcome never depends on the input's order.
+    endpoints.sort_by(|a, b| {
+        (
+            a.resource(),
+            &a.targets,
+            a.ttl,
+            a.cloudflare.proxied,
+            &a.cloudflare.comment,
+        )
+            .cmp(&(
+                b.resource(),
+                &b.targets,
+                b.ttl,
+                b.cloudflare.proxied,
+                &b.cloudflare.comment,
+            ))
+            .then_with(|| a.cloudflare.tags.cmp(&b.cloudflare.tags))
+    });
     if endpoints.len() == 1 {
         return endpoints.remove(0);
     }
@@ -261,17 +278,27 @@ fn resolve_conflict(
     if endpoints.len() == 1 {
         return endpoints.remove(0);
     }
-    let winner_index = current_resource
-        .and_then(|r| endpoints.iter().position(|e| e.resource() == Some(r)))
-        .unwrap_or_else(|| {
-            let mut best = 0;
-            for (i, e) in endpoints.iter().enumerate().skip(1) {
-                if compare_targets(&e.targets, &endpoints[best].targets) == Ordering::Less {
-                    best = i;
-                }
+    // The object that owns the current record keeps it; among its candidates (or
+    // among all, when none is the owner) the least target list wins. The two
+    // rules agree with each other on the next pass, so the choice never flaps.
+    let owner_candidates: Vec<usize> = (0..endpoints.len())
+        .filter(|&i| current_resource.is_some() && endpoints[i].resource() == current_resource)
+        .collect();
+    let pool: Vec<usize> = if owner_candidates.is_empty() {
+        (0..endpoints.len()).collect()
+    } else {
+        owner_candidates
+    };
+    let winner_index = pool
+        .into_iter()
+        .reduce(|best, i| {
+            if compare_targets(&endpoints[i].targets, &endpoints[best].targets) == Ordering::Less {
+                i
+            } else {
+                best
             }
-            best
-        });
+        })
+        .unwrap_or(0);
     let winner = endpoints.remove(winner_index);
     let winner_name = winner.resource().unwrap_or("another object").to_string();
     for loser in endpoints {

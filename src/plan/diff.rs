@@ -72,6 +72,20 @@ pub struct Context<'a> {
     pub dangling: &'a [OwnershipRecord],
     /// Objects whose published records must not be deleted (see `plan::Desired`).
     pub held_resources: &'a BTreeSet<String>,
+    /// How many endpoints of the whole zone each ownership record claims (a
+    /// legacy TXT record claims every type at its name but AAAA).
+    pub claims: BTreeMap<String, usize>,
+}
+
+/// Counts, for every ownership record, the endpoints that rely on it.
+pub fn count_claims(state: &CurrentState) -> BTreeMap<String, usize> {
+    let mut claims = BTreeMap::new();
+    for c in &state.endpoints {
+        for o in &c.ownership_records {
+            *claims.entry(o.record.id.clone()).or_insert(0) += 1;
+        }
+    }
+    claims
 }
 
 /// Compares every row and records the result in `plan`.
@@ -96,11 +110,9 @@ struct RowOps {
     deletes: Vec<RecordOp>,
     updates: Vec<RecordOp>,
     creates: Vec<RecordOp>,
-    /// Ownership records of deleted endpoints, deleted unless a kept endpoint
-    /// still relies on them.
+    /// Ownership records of deleted endpoints, once per endpoint that released
+    /// them; deleted when every endpoint that claims them is deleted.
     released_ownership: Vec<ZoneRecord>,
-    /// Ownership record ids that kept endpoints rely on.
-    kept_ownership: BTreeSet<String>,
 }
 
 impl Context<'_> {
@@ -146,7 +158,6 @@ impl Context<'_> {
                         .resource()
                         .filter(|r| self.held_resources.contains(*r))
                     {
-                        keep(c, &mut ops);
                         plan.skipped.push(Skip {
                             key: c.endpoint.key(),
                             resource: Some(resource.to_string()),
@@ -159,7 +170,6 @@ impl Context<'_> {
                     } else if self.config.policy.allows(Action::Delete) {
                         self.plan_delete(c, &mut ops);
                     } else {
-                        keep(c, &mut ops);
                         plan.skipped.push(Skip {
                             key: c.endpoint.key(),
                             resource: c.endpoint.resource().map(str::to_string),
@@ -178,19 +188,17 @@ impl Context<'_> {
                         plan.skipped.push(blocked(&d, c));
                         continue;
                     }
-                    keep(c, &mut ops);
                     self.plan_update(&d, c, &zone, &mut ops, plan);
                 }
                 (None, None) => {}
             }
         }
+        let mut released: BTreeMap<String, (usize, ZoneRecord)> = BTreeMap::new();
         for record in ops.released_ownership.drain(..) {
-            if !ops.kept_ownership.contains(&record.id)
-                && !ops
-                    .deletes
-                    .iter()
-                    .any(|op| matches!(op, RecordOp::Delete { record: r } if r.id == record.id))
-            {
+            released.entry(record.id.clone()).or_insert((0, record)).0 += 1;
+        }
+        for (id, (count, record)) in released {
+            if self.claims.get(&id).copied().unwrap_or(0) <= count {
                 ops.deletes.push(RecordOp::Delete { record });
             }
         }
@@ -332,11 +340,18 @@ impl Context<'_> {
         plan: &mut Plan,
     ) {
         let mut record_ops = Vec::new();
-        let current_targets: BTreeMap<String, &ZoneRecord> = c
-            .records
-            .iter()
-            .map(|r| (r.normalized_content(), r))
-            .collect();
+        let mut current_targets: BTreeMap<String, &ZoneRecord> = BTreeMap::new();
+        for record in &c.records {
+            if current_targets.contains_key(&record.normalized_content()) {
+                // A second record with the same content (Cloudflare refuses them,
+                // but a zone may still hold one): keep one.
+                record_ops.push(RecordOp::Delete {
+                    record: record.clone(),
+                });
+            } else {
+                current_targets.insert(record.normalized_content(), record);
+            }
+        }
         for (content, record) in &current_targets {
             if !d.targets.contains(content) {
                 record_ops.push(RecordOp::Delete {
@@ -451,12 +466,6 @@ impl Context<'_> {
         );
         labels
     }
-}
-
-/// Marks the ownership records of a kept endpoint as still needed.
-fn keep(c: &CurrentEndpoint, ops: &mut RowOps) {
-    ops.kept_ownership
-        .extend(c.ownership_records.iter().map(|o| o.record.id.clone()));
 }
 
 fn strip_nonce(labels: &Labels) -> Labels {

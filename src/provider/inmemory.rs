@@ -18,10 +18,16 @@ pub struct InMemoryZones {
 
 impl InMemoryZones {
     pub fn new(zones: Vec<Zone>, records: Vec<ZoneRecord>) -> Self {
+        // New ids never collide with the ids the records came with.
+        let next_id = records
+            .iter()
+            .filter_map(|r| u64::from_str_radix(&r.id, 16).ok())
+            .max()
+            .map_or(1, |max| max.saturating_add(1));
         InMemoryZones {
             zones,
             records,
-            next_id: 1,
+            next_id,
         }
     }
 
@@ -52,7 +58,11 @@ impl InMemoryZones {
             }
             for op in &unit.operations {
                 if let RecordOp::Create { record } = op {
-                    let id = format!("{:032x}", self.next_id);
+                    let mut id = format!("{:032x}", self.next_id);
+                    while self.records.iter().any(|r| r.id == id) {
+                        self.next_id += 1;
+                        id = format!("{:032x}", self.next_id);
+                    }
                     self.next_id += 1;
                     self.records.push(to_record(id, &unit.zone_id, record));
                 }
