@@ -1,4 +1,0 @@
-//! Subcommand dispatch (being written).
-pub fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
-}
