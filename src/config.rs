@@ -154,16 +154,7 @@ pub fn parse_provider(text: &str) -> Result<ProviderKind, UnsupportedProvider> {
 }
 
 /// Which changes flaredns may make (`--policy`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, ValueEnum)]
-#[serde(rename_all = "kebab-case")]
-pub enum Policy {
-    /// Create, update and delete.
-    Sync,
-    /// Create and update, never delete.
-    UpsertOnly,
-    /// Create only.
-    CreateOnly,
-}
+pub use crate::plan::Policy;
 
 /// Where ownership is recorded (`--registry`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, ValueEnum)]

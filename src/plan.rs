@@ -20,7 +20,6 @@ pub mod report;
 
 use std::collections::BTreeSet;
 use std::fmt;
-use std::str::FromStr;
 
 use serde::Serialize;
 
@@ -30,7 +29,7 @@ use crate::registry::CurrentState;
 use crate::registry::txt::TxtRegistry;
 
 /// `--policy`: which kinds of change are allowed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum Policy {
     /// Create, update and delete.
@@ -57,20 +56,6 @@ impl Policy {
             Policy::Sync => "sync",
             Policy::UpsertOnly => "upsert-only",
             Policy::CreateOnly => "create-only",
-        }
-    }
-}
-
-impl FromStr for Policy {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "sync" => Ok(Policy::Sync),
-            "upsert-only" => Ok(Policy::UpsertOnly),
-            "create-only" => Ok(Policy::CreateOnly),
-            other => Err(format!(
-                "unknown policy {other:?}; expected sync, upsert-only or create-only"
-            )),
         }
     }
 }
