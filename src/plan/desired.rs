@@ -2,12 +2,11 @@
 //! winner per name and type when several objects ask for it.
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
 use std::net::IpAddr;
 
 use crate::endpoint::{Endpoint, RecordType, Zone, zone_for};
 
-use super::diff::{CurrentRows, RowKey};
+use super::diff::CurrentRows;
 use super::{Adjustment, Plan, PlanConfig, Skip, SkipReason};
 
 /// Cloudflare's TTL bounds for a TTL other than 1 ("automatic").
@@ -18,64 +17,93 @@ pub const MAX_TTL: u32 = 86_400;
 pub const FREE_COMMENT_CHARS: usize = 100;
 pub const PAID_COMMENT_CHARS: usize = 500;
 
-/// One row's desired endpoints by type, with the zone that holds the row.
-pub struct DesiredRow {
-    pub zone: Zone,
-    pub by_type: BTreeMap<RecordType, Endpoint>,
+/// One row's desired endpoints (one per record type, sorted by type) and the
+/// zone that holds the row.
+pub struct DesiredRow<'z> {
+    pub zone: &'z Zone,
+    pub endpoints: Vec<Endpoint>,
 }
 
-pub type DesiredRows = BTreeMap<RowKey, DesiredRow>;
+impl DesiredRow<'_> {
+    pub fn key(&self) -> (&str, &str) {
+        let first = &self.endpoints[0];
+        (&first.dns_name, &first.set_identifier)
+    }
+}
+
+/// Rows sorted by name and set identifier.
+pub type DesiredRows<'z> = Vec<DesiredRow<'z>>;
 
 /// Filters, normalises and resolves conflicts. Everything dropped is recorded in
 /// `plan.skipped`, everything adjusted in `plan.adjustments`.
-pub fn prepare(
+///
+/// Sorting once and walking runs of equal keys keeps this linear after the sort
+/// and free of per-row maps (it plans 100k endpoints in well under a second).
+pub fn prepare<'z>(
     desired: Vec<Endpoint>,
-    current: &CurrentRows,
-    config: &PlanConfig,
+    current: &CurrentRows<'_, 'z>,
+    config: &'z PlanConfig,
     plan: &mut Plan,
-) -> DesiredRows {
-    let mut candidates: BTreeMap<RowKey, (Zone, BTreeMap<RecordType, Vec<Endpoint>>)> =
-        BTreeMap::new();
-    for endpoint in desired {
-        let Some((zone, endpoint)) = admit(endpoint, config, plan) else {
-            continue;
-        };
-        let row = RowKey::of(&endpoint);
-        candidates
-            .entry(row)
-            .or_insert_with(|| (zone, BTreeMap::new()))
-            .1
-            .entry(endpoint.record_type)
-            .or_default()
-            .push(endpoint);
-    }
-
-    let mut rows = DesiredRows::new();
-    for (row, (zone, mut by_type)) in candidates {
-        drop_cnames_beside_other_types(&mut by_type, plan);
-        let mut winners = BTreeMap::new();
-        for (record_type, endpoints) in by_type {
-            let current_resource = current
-                .get(&row)
-                .and_then(|r| r.by_type.get(&record_type))
-                .and_then(|c| c.endpoint.resource().map(str::to_string));
-            let winner = resolve_conflict(endpoints, current_resource.as_deref(), plan);
-            winners.insert(record_type, winner);
+) -> DesiredRows<'z> {
+    let mut admitted: Vec<(&'z Zone, Endpoint)> = desired
+        .into_iter()
+        .filter_map(|e| admit(e, config, plan))
+        .collect();
+    admitted.sort_unstable_by(|(_, a), (_, b)| {
+        (&a.dns_name, &a.set_identifier, a.record_type).cmp(&(
+            &b.dns_name,
+            &b.set_identifier,
+            b.record_type,
+        ))
+    });
+    let mut rows = DesiredRows::with_capacity(admitted.len());
+    let mut admitted = admitted.into_iter().peekable();
+    while let Some((zone, first)) = admitted.next() {
+        // Gather the row: every endpoint with this name and set identifier,
+        // grouped by type.
+        let mut by_type: Vec<(RecordType, Vec<Endpoint>)> = vec![(first.record_type, vec![first])];
+        while let Some((_, next)) = admitted.peek() {
+            let row = &by_type[0].1[0];
+            if next.dns_name != row.dns_name || next.set_identifier != row.set_identifier {
+                break;
+            }
+            let (_, next) = admitted.next().expect("peeked");
+            match by_type.last_mut() {
+                Some((t, endpoints)) if *t == next.record_type => endpoints.push(next),
+                _ => by_type.push((next.record_type, vec![next])),
+            }
         }
-        rows.insert(
-            row,
-            DesiredRow {
+        drop_cnames_beside_other_types(&mut by_type, plan);
+        let mut winners = Vec::with_capacity(by_type.len());
+        for (record_type, endpoints) in by_type {
+            let current_resource = if endpoints.len() > 1 {
+                let e = &endpoints[0];
+                current
+                    .find(&e.dns_name, &e.set_identifier)
+                    .and_then(|row| row.get(record_type))
+                    .and_then(|c| c.endpoint.resource())
+            } else {
+                None
+            };
+            winners.push(resolve_conflict(endpoints, current_resource, plan));
+        }
+        if !winners.is_empty() {
+            rows.push(DesiredRow {
                 zone,
-                by_type: winners,
-            },
-        );
+                endpoints: winners,
+            });
+        }
     }
     rows
 }
 
 /// Applies the filters and Cloudflare's rules to one endpoint; `None` when it is
 /// skipped.
-fn admit(endpoint: Endpoint, config: &PlanConfig, plan: &mut Plan) -> Option<(Zone, Endpoint)> {
+fn admit<'z>(
+    endpoint: Endpoint,
+    config: &'z PlanConfig,
+    plan: &mut Plan,
+) -> Option<(&'z Zone, Endpoint)> {
     let skip = |plan: &mut Plan, endpoint: &Endpoint, reason: SkipReason, detail: String| {
         plan.skipped.push(Skip {
             key: endpoint.key(),
@@ -97,7 +125,7 @@ fn admit(endpoint: Endpoint, config: &PlanConfig, plan: &mut Plan) -> Option<(Zo
         skip(plan, &endpoint, SkipReason::OutsideDomainFilter, detail);
         return None;
     }
-    let Some(zone) = zone_for(&config.zones, &endpoint.dns_name).cloned() else {
+    let Some(zone) = zone_for(&config.zones, &endpoint.dns_name) else {
         let detail = "no Cloudflare zone visible to flaredns holds this name".to_string();
         skip(plan, &endpoint, SkipReason::NoZone, detail);
         return None;
@@ -113,7 +141,7 @@ fn admit(endpoint: Endpoint, config: &PlanConfig, plan: &mut Plan) -> Option<(Zo
         skip(plan, &endpoint, SkipReason::NoTargets, detail);
         return None;
     }
-    normalise_for_cloudflare(&mut endpoint, &zone, config, plan);
+    normalise_for_cloudflare(&mut endpoint, zone, config, plan);
     Some((zone, endpoint))
 }
 
@@ -209,19 +237,16 @@ fn normalise_for_cloudflare(
 
 /// A CNAME cannot share its name with another record: when a row asks for a
 /// CNAME and another type, the CNAME candidates lose (as in ExternalDNS).
-fn drop_cnames_beside_other_types(
-    by_type: &mut BTreeMap<RecordType, Vec<Endpoint>>,
-    plan: &mut Plan,
-) {
-    if by_type.len() < 2 || !by_type.contains_key(&RecordType::Cname) {
+fn drop_cnames_beside_other_types(by_type: &mut Vec<(RecordType, Vec<Endpoint>)>, plan: &mut Plan) {
+    if by_type.len() < 2 {
         return;
     }
-    let others: Vec<String> = by_type
-        .keys()
-        .filter(|t| **t != RecordType::Cname)
-        .map(|t| t.to_string())
-        .collect();
-    for endpoint in by_type.remove(&RecordType::Cname).unwrap_or_default() {
+    let Some(cname_at) = by_type.iter().position(|(t, _)| *t == RecordType::Cname) else {
+        return;
+    };
+    let (_, cnames) = by_type.remove(cname_at);
+    let others: Vec<String> = by_type.iter().map(|(t, _)| t.to_string()).collect();
+    for endpoint in cnames {
         plan.skipped.push(Skip {
             key: endpoint.key(),
             resource: endpoint.resource().map(str::to_string),

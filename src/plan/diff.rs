@@ -1,6 +1,7 @@
 //! Comparing desired and current, one name (a "row") at a time, and turning the
 //! differences into record operations.
 
+use std::cmp::Ordering;
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::endpoint::{Endpoint, RecordType, Zone, ZoneRecord, label, zone_for};
@@ -14,54 +15,79 @@ use super::{
     Action, Change, ChangeUnit, InSync, Plan, PlanConfig, RecordOp, RecordSpec, Skip, SkipReason,
 };
 
-/// A row: every record type at one name (and set identifier).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct RowKey {
-    pub name: String,
-    pub set_identifier: String,
+/// One row's current endpoints (one per record type, sorted by type): every
+/// record type at one name and set identifier.
+pub struct CurrentRow<'a, 'z> {
+    pub zone: &'z Zone,
+    pub endpoints: Vec<&'a CurrentEndpoint>,
 }
 
-impl RowKey {
-    pub fn of(endpoint: &Endpoint) -> Self {
-        RowKey {
-            name: endpoint.dns_name.clone(),
-            set_identifier: endpoint.set_identifier.clone(),
-        }
+impl<'a> CurrentRow<'a, '_> {
+    pub fn key(&self) -> (&str, &str) {
+        let first = &self.endpoints[0].endpoint;
+        (&first.dns_name, &first.set_identifier)
+    }
+
+    pub fn get(&self, record_type: RecordType) -> Option<&'a CurrentEndpoint> {
+        self.endpoints
+            .iter()
+            .find(|c| c.endpoint.record_type == record_type)
+            .copied()
     }
 }
 
-/// One row's current endpoints by type.
-pub struct CurrentRow<'a> {
-    pub zone: Zone,
-    pub by_type: BTreeMap<RecordType, &'a CurrentEndpoint>,
-}
+/// Rows sorted by name and set identifier.
+pub struct CurrentRows<'a, 'z>(Vec<CurrentRow<'a, 'z>>);
 
-pub type CurrentRows<'a> = BTreeMap<RowKey, CurrentRow<'a>>;
+impl<'a, 'z> CurrentRows<'a, 'z> {
+    /// The row of a name, if the zone has one.
+    pub fn find(&self, name: &str, set_identifier: &str) -> Option<&CurrentRow<'a, 'z>> {
+        self.0
+            .binary_search_by(|row| row.key().cmp(&(name, set_identifier)))
+            .ok()
+            .map(|i| &self.0[i])
+    }
+}
 
 /// The current endpoints the planner may consider: managed types, inside the
 /// domain filters, in a known zone. Everything else is invisible to it and so can
 /// never be changed.
-pub fn current_rows<'a>(current: &'a CurrentState, config: &PlanConfig) -> CurrentRows<'a> {
-    let mut rows = CurrentRows::new();
-    for c in &current.endpoints {
-        let e = &c.endpoint;
-        if !config.managed_types.contains(&e.record_type)
-            || !config.domain_filter.matches(&e.dns_name)
-        {
-            continue;
+pub fn current_rows<'a, 'z>(
+    current: &'a CurrentState,
+    config: &'z PlanConfig,
+) -> CurrentRows<'a, 'z> {
+    let mut visible: Vec<(&'z Zone, &'a CurrentEndpoint)> = current
+        .endpoints
+        .iter()
+        .filter(|c| {
+            config.managed_types.contains(&c.endpoint.record_type)
+                && config.domain_filter.matches(&c.endpoint.dns_name)
+        })
+        .filter_map(|c| zone_for(&config.zones, &c.endpoint.dns_name).map(|z| (z, c)))
+        .collect();
+    visible.sort_by(|(_, a), (_, b)| {
+        let (a, b) = (&a.endpoint, &b.endpoint);
+        (&a.dns_name, &a.set_identifier, a.record_type).cmp(&(
+            &b.dns_name,
+            &b.set_identifier,
+            b.record_type,
+        ))
+    });
+    let mut rows: Vec<CurrentRow<'a, 'z>> = Vec::new();
+    for (zone, c) in visible {
+        match rows.last_mut() {
+            Some(row)
+                if row.key() == (&c.endpoint.dns_name[..], &c.endpoint.set_identifier[..]) =>
+            {
+                row.endpoints.push(c)
+            }
+            _ => rows.push(CurrentRow {
+                zone,
+                endpoints: vec![c],
+            }),
         }
-        let Some(zone) = zone_for(&config.zones, &e.dns_name) else {
-            continue;
-        };
-        rows.entry(RowKey::of(e))
-            .or_insert_with(|| CurrentRow {
-                zone: zone.clone(),
-                by_type: BTreeMap::new(),
-            })
-            .by_type
-            .insert(e.record_type, c);
     }
-    rows
+    CurrentRows(rows)
 }
 
 /// What every row is planned against.
@@ -88,18 +114,29 @@ pub fn count_claims(state: &CurrentState) -> BTreeMap<String, usize> {
     claims
 }
 
-/// Compares every row and records the result in `plan`.
+/// Compares every row and records the result in `plan`: a merge of the two
+/// sorted row lists.
 pub fn diff_rows(
-    mut desired: DesiredRows,
-    mut current: CurrentRows<'_>,
+    desired: DesiredRows<'_>,
+    current: CurrentRows<'_, '_>,
     context: &Context<'_>,
     plan: &mut Plan,
 ) {
-    let keys: BTreeSet<RowKey> = desired.keys().chain(current.keys()).cloned().collect();
-    for key in keys {
-        let d = desired.remove(&key);
-        let c = current.remove(&key);
-        context.plan_row(&key, d, c, plan);
+    let mut desired = desired.into_iter().peekable();
+    let mut current = current.0.into_iter().peekable();
+    loop {
+        let order = match (desired.peek(), current.peek()) {
+            (None, None) => break,
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            (Some(d), Some(c)) => d.key().cmp(&c.key()),
+        };
+        let (d, c) = match order {
+            Ordering::Less => (desired.next(), None),
+            Ordering::Greater => (None, current.next()),
+            Ordering::Equal => (desired.next(), current.next()),
+        };
+        context.plan_row(d, c, plan);
     }
 }
 
@@ -122,28 +159,35 @@ impl Context<'_> {
 
     fn plan_row(
         &self,
-        key: &RowKey,
-        desired: Option<DesiredRow>,
-        current: Option<CurrentRow<'_>>,
+        desired: Option<DesiredRow<'_>>,
+        current: Option<CurrentRow<'_, '_>>,
         plan: &mut Plan,
     ) {
-        let zone = match (&desired, &current) {
-            (Some(d), _) => d.zone.clone(),
-            (None, Some(c)) => c.zone.clone(),
+        let (zone, name, set_identifier) = match (&desired, &current) {
+            (Some(d), _) => (d.zone, d.key().0.to_string(), d.key().1.to_string()),
+            (None, Some(c)) => (c.zone, c.key().0.to_string(), c.key().1.to_string()),
             (None, None) => return,
         };
-        let mut desired_by_type = desired.map(|d| d.by_type).unwrap_or_default();
-        let current_by_type = current.map(|c| c.by_type).unwrap_or_default();
-        let blocker = current_by_type.values().find(|c| !self.owned(c)).copied();
-        let types: BTreeSet<RecordType> = desired_by_type
-            .keys()
-            .chain(current_by_type.keys())
-            .copied()
+        let mut desired_by_type = desired.map(|d| d.endpoints).unwrap_or_default();
+        let current_by_type = current.map(|c| c.endpoints).unwrap_or_default();
+        let blocker = current_by_type.iter().find(|c| !self.owned(c)).copied();
+        let mut types: Vec<RecordType> = desired_by_type
+            .iter()
+            .map(|e| e.record_type)
+            .chain(current_by_type.iter().map(|c| c.endpoint.record_type))
             .collect();
+        types.sort_unstable();
+        types.dedup();
         let mut ops = RowOps::default();
         for record_type in types {
-            let d = desired_by_type.remove(&record_type);
-            let c = current_by_type.get(&record_type).copied();
+            let d = desired_by_type
+                .iter()
+                .position(|e| e.record_type == record_type)
+                .map(|i| desired_by_type.swap_remove(i));
+            let c = current_by_type
+                .iter()
+                .find(|c| c.endpoint.record_type == record_type)
+                .copied();
             match (d, c) {
                 (Some(d), None) => match blocker {
                     Some(b) => plan.skipped.push(blocked(&d, b)),
@@ -211,8 +255,8 @@ impl Context<'_> {
         plan.units.push(ChangeUnit {
             zone_id: zone.id.clone(),
             zone_name: zone.name.clone(),
-            name: key.name.clone(),
-            set_identifier: key.set_identifier.clone(),
+            name,
+            set_identifier,
             changes: ops.changes,
             operations,
         });
