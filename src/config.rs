@@ -26,8 +26,8 @@ use ipnet::IpNet;
 use serde::{Serialize, Serializer};
 use zeroize::Zeroize;
 
-use crate::cli::go_syntax;
 use crate::endpoint::{RecordType, normalize_name};
+use crate::go_syntax;
 use crate::secret::Secret;
 
 /// Reads one environment variable: `std::env::var_os` in the binary, a map in tests.

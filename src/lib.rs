@@ -9,6 +9,7 @@ pub mod config;
 pub mod crd;
 pub mod endpoint;
 pub mod filter;
+pub mod go_syntax;
 pub mod plan;
 pub mod problem;
 pub mod provider;

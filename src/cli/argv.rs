@@ -28,7 +28,7 @@ use std::fmt;
 use clap::builder::ValueRange;
 use clap::{Arg, ArgAction, Command};
 
-use super::go_syntax;
+use crate::go_syntax;
 
 /// Prefix of the environment variables that stand in for flags.
 pub const ENV_PREFIX: &str = "EXTERNAL_DNS_";

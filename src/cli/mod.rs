@@ -11,7 +11,6 @@
 //! Exit status: 0 success, 1 failure while running, 2 bad flags or configuration.
 
 pub mod argv;
-pub mod go_syntax;
 pub mod plan;
 
 use std::ffi::OsString;
@@ -188,7 +187,7 @@ fn explain_stray_argument(err: clap::Error, cmd: &mut clap::Command) -> clap::Er
     };
     match (err.kind(), err.get(ContextKind::InvalidArg)) {
         (ErrorKind::UnknownArgument, Some(ContextValue::String(word)))
-            if go_syntax::parse_bool(word).is_ok() =>
+            if crate::go_syntax::parse_bool(word).is_ok() =>
         {
             let tip = "a boolean flag takes its value after '=', as in --once=true".to_string();
             add_tip(err, tip)

@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use crate::endpoint::{CloudflareProps, ProviderSpecific};
 use crate::problem::{Consequence, ObjectRef, Problem};
 
-use super::go_duration;
+use crate::go_syntax;
 
 /// The annotation prefix of ExternalDNS v0.22 and later; wins over the alpha prefix.
 pub const PREFIX: &str = "external-dns.kubernetes.io/";
@@ -327,8 +327,15 @@ pub enum TtlError {
 /// then a base-10 integer (`600`, `+60`, `01`); the result must be within
 /// `[1, 2147483647]` seconds.
 pub fn parse_ttl(value: &str) -> Result<u32, TtlError> {
-    let seconds = match go_duration::parse_duration_nanos(value) {
-        Ok(nanos) => go_duration::whole_seconds(nanos),
+    let seconds = match go_syntax::parse_duration(value) {
+        Ok(duration) => i64::try_from(duration.as_secs()).unwrap_or(i64::MAX),
+        // A negative duration parses in Go, and is then out of range.
+        Err(go_syntax::InvalidDuration::Negative(_)) => {
+            let magnitude = go_syntax::parse_duration(value.trim_start_matches('-'))
+                .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+                .unwrap_or(0);
+            -magnitude
+        }
         Err(_) => value.parse::<i64>().map_err(|_| TtlError::Unparsable {
             value: value.to_string(),
         })?,
@@ -356,11 +363,7 @@ fn ttl_setting(object: &ObjectRef, setting: &Setting, problems: &mut Vec<Problem
 
 /// Go's `strconv.ParseBool`.
 pub fn parse_go_bool(value: &str) -> Option<bool> {
-    match value {
-        "1" | "t" | "T" | "TRUE" | "true" | "True" => Some(true),
-        "0" | "f" | "F" | "FALSE" | "false" | "False" => Some(false),
-        _ => None,
-    }
+    go_syntax::parse_bool(value).ok()
 }
 
 /// Parses `cloudflare-tags`: a comma list, trimmed, empty items dropped, sorted,

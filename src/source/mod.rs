@@ -13,7 +13,6 @@ pub mod annotations;
 mod builder;
 pub mod dnsendpoint;
 pub mod fqdn_template;
-pub mod go_duration;
 pub mod ingress;
 pub mod manifest;
 pub mod selector;
