@@ -38,36 +38,7 @@ pub type Env<'a> = &'a dyn Fn(&str) -> Option<OsString>;
 // ---------------------------------------------------------------------------
 
 /// A kind of Kubernetes object flaredns reads DNS names from (`--source`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SourceKind {
-    /// `networking.k8s.io/v1` Ingress objects.
-    Ingress,
-    /// `v1` Service objects.
-    Service,
-    /// `DNSEndpoint` objects (ExternalDNS's CRD).
-    Crd,
-}
-
-impl SourceKind {
-    /// Every source flaredns supports, in the order the help text lists them.
-    pub const ALL: [SourceKind; 3] = [SourceKind::Ingress, SourceKind::Service, SourceKind::Crd];
-
-    /// The name used on the command line.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SourceKind::Ingress => "ingress",
-            SourceKind::Service => "service",
-            SourceKind::Crd => "crd",
-        }
-    }
-}
-
-impl fmt::Display for SourceKind {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+pub use crate::source::SourceKind;
 
 /// Every `--source` value ExternalDNS v0.14 to v0.22 accepts, so that an
 /// unsupported one is reported as such rather than as a typo.

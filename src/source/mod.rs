@@ -188,15 +188,21 @@ fn expression_key(expression: &Expression) -> &str {
 }
 
 /// The sources flaredns offers (`--source`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum SourceKind {
+    /// `networking.k8s.io/v1` Ingress objects.
     Ingress,
+    /// `v1` Service objects.
     Service,
     /// `DNSEndpoint` objects (`--source=crd`).
     Crd,
 }
 
 impl SourceKind {
+    /// Every source flaredns supports, in the order the help text lists them.
+    pub const ALL: [SourceKind; 3] = [SourceKind::Ingress, SourceKind::Service, SourceKind::Crd];
+
     /// The `--source` value.
     pub fn as_str(self) -> &'static str {
         match self {
