@@ -13,4 +13,5 @@ pub mod plan;
 pub mod problem;
 pub mod provider;
 pub mod registry;
+pub mod sandbox;
 pub mod source;
