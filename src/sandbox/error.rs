@@ -279,6 +279,15 @@ pub mod cause {
         )
     }
 
+    /// No live sample shows the code for an MX record without a priority (the
+    /// schema requires one); the sandbox reuses the wrapper's code.
+    pub fn priority_missing(record_type: RecordType) -> ApiMessage {
+        ApiMessage::new(
+            code::DNS_VALIDATION,
+            format!("Priority is required for {record_type} records."),
+        )
+    }
+
     pub fn tag_quota(tags: usize, quota: usize) -> ApiMessage {
         ApiMessage::new(
             code::TAG_QUOTA,

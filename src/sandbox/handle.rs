@@ -148,7 +148,8 @@ impl SandboxHandle {
         self.tokens.first().map(|t| t.value.as_str())
     }
 
-    /// Every configured token.
+    /// Every token, as configured at start (revoking a token does not change
+    /// this list).
     pub fn tokens(&self) -> &[TokenConfig] {
         &self.tokens
     }

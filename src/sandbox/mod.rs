@@ -36,7 +36,7 @@
 //! - record types are those flaredns knows; `data` (structured SRV, CAA, LOC …
 //!   content) is neither read nor derived: `content` is stored as sent;
 //! - CNAME content is not checked for being a proxiable target; NS records are
-//!   not kept apart from other types; MX priority is not required;
+//!   not kept apart from other types;
 //! - the per-zone record quota, the 8,192-character limit per name and type, and
 //!   tag name/value format rules;
 //! - `comment`, `tag` and `search` list filters, `comment_modified_on`,
@@ -47,8 +47,8 @@
 //! - the rate limit is one budget for the whole sandbox, whoever calls.
 //!
 //! Where no live sample shows Cloudflare's code (a batch over the plan limit, an
-//! injected server error, a comment with a line break), `error` says which code
-//! the sandbox answers instead.
+//! injected server error, a comment with a line break, an MX record without a
+//! priority), `error` says which code the sandbox answers instead.
 
 mod api;
 mod auth;

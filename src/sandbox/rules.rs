@@ -134,6 +134,9 @@ pub fn normalize(
     if fields.ttl != AUTO_TTL && !(plan.min_ttl()..=MAX_TTL).contains(&fields.ttl) {
         causes.push(cause::ttl_invalid());
     }
+    if fields.record_type == RecordType::Mx && fields.priority.is_none() {
+        causes.push(cause::priority_missing(fields.record_type));
+    }
     if fields.proxied && !fields.record_type.is_proxiable() {
         causes.push(cause::not_proxiable());
     }
@@ -332,6 +335,33 @@ mod tests {
         assert!(err.has_code(code::NOT_PROXIABLE));
         f.proxied = false;
         assert!(normalize("example.com", Plan::Enterprise, f).is_ok());
+    }
+
+    #[test]
+    fn mx_records_need_a_priority_and_others_drop_it() {
+        let mx = fields("@", RecordType::Mx, "mail.example.com.");
+        let err = normalize("example.com", Plan::Free, mx.clone()).unwrap_err();
+        assert_eq!(
+            err.errors[0].error_chain[0].message,
+            "Priority is required for MX records."
+        );
+        let mx = RecordFields {
+            priority: Some(10),
+            ..mx
+        };
+        let f = normalize("example.com", Plan::Free, mx).unwrap();
+        assert_eq!(
+            (f.content.as_str(), f.priority),
+            ("mail.example.com", Some(10))
+        );
+        let a = RecordFields {
+            priority: Some(10),
+            ..fields("a", RecordType::A, "192.0.2.1")
+        };
+        assert_eq!(
+            normalize("example.com", Plan::Free, a).unwrap().priority,
+            None
+        );
     }
 
     #[test]
