@@ -14,5 +14,6 @@ pub mod plan;
 pub mod problem;
 pub mod provider;
 pub mod registry;
+pub mod sandbox;
 pub mod secret;
 pub mod source;

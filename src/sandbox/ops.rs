@@ -1,0 +1,284 @@
+//! The write operations on one zone: create, overwrite (PUT), patch, delete and
+//! the atomic batch. Each returns the records as the API answers them, or the
+//! first error with the zone unchanged.
+
+use crate::provider::cloudflare::types::{
+    BatchRequest, BatchResponse, DnsRecord, RecordPatch, RecordRequest,
+};
+
+use super::error::ApiError;
+use super::rules::{self, RecordFields};
+use super::stamp::{self, Clock};
+use super::zone::ZoneState;
+
+/// Creates a record (`POST /dns_records`).
+pub fn create(
+    zone: &mut ZoneState,
+    clock: &Clock,
+    request: RecordRequest,
+) -> Result<DnsRecord, ApiError> {
+    let fields = rules::normalize(&zone.name, zone.plan, request.into())?;
+    rules::check_conflicts(zone, &fields, None)?;
+    let now = clock.stamp();
+    let record = rules::to_record(fields, stamp::new_id(), now.clone(), now);
+    zone.insert(record.clone());
+    Ok(record)
+}
+
+/// Overwrites a record (`PUT`): every field left out goes back to its default.
+pub fn overwrite(
+    zone: &mut ZoneState,
+    clock: &Clock,
+    id: &str,
+    request: RecordRequest,
+) -> Result<DnsRecord, ApiError> {
+    let existing = zone.get(id).ok_or_else(ApiError::record_not_found)?;
+    let created_on = existing.created_on.clone();
+    replace(zone, clock, id, created_on, request.into())
+}
+
+/// Updates the fields a patch sends (`PATCH`).
+pub fn patch(
+    zone: &mut ZoneState,
+    clock: &Clock,
+    id: &str,
+    patch: RecordPatch,
+) -> Result<DnsRecord, ApiError> {
+    let existing = zone.get(id).ok_or_else(ApiError::record_not_found)?;
+    let created_on = existing.created_on.clone();
+    // Stored records always have a known type; a record that somehow does not is
+    // treated as absent rather than guessed at.
+    let fields = RecordFields::of(existing).ok_or_else(ApiError::record_not_found)?;
+    replace(zone, clock, id, created_on, fields.patched(patch))
+}
+
+fn replace(
+    zone: &mut ZoneState,
+    clock: &Clock,
+    id: &str,
+    created_on: String,
+    fields: RecordFields,
+) -> Result<DnsRecord, ApiError> {
+    let fields = rules::normalize(&zone.name, zone.plan, fields)?;
+    rules::check_conflicts(zone, &fields, Some(id))?;
+    let record = rules::to_record(fields, id.to_string(), created_on, clock.stamp());
+    zone.insert(record.clone());
+    Ok(record)
+}
+
+/// Deletes a record, returning it as it was.
+pub fn delete(zone: &mut ZoneState, id: &str) -> Result<DnsRecord, ApiError> {
+    zone.remove(id).ok_or_else(ApiError::record_not_found)
+}
+
+/// Runs a batch in one transaction: deletes, then patches, then puts, then posts,
+/// each list in request order. The operations run on a copy of the zone, which
+/// replaces the zone only when every operation succeeded; otherwise the first
+/// error is returned and nothing is applied.
+pub fn batch(
+    zone: &mut ZoneState,
+    clock: &Clock,
+    batch: BatchRequest,
+) -> Result<BatchResponse, ApiError> {
+    if batch.len() > zone.plan.batch_limit() {
+        return Err(ApiError::batch_too_large(batch.len(), zone.plan));
+    }
+    let mut work = zone.clone();
+    let mut response = BatchResponse::default();
+    for item in batch.deletes {
+        response.deletes.push(delete(&mut work, &item.id)?);
+    }
+    for item in batch.patches {
+        response
+            .patches
+            .push(patch(&mut work, clock, &item.id, item.body)?);
+    }
+    for item in batch.puts {
+        response
+            .puts
+            .push(overwrite(&mut work, clock, &item.id, item.body)?);
+    }
+    for item in batch.posts {
+        response.posts.push(create(&mut work, clock, item)?);
+    }
+    *zone = work;
+    Ok(response)
+}
+
+/// Creates many records at once, all or none (for seeding a zone); the error
+/// names the position of the first record refused.
+pub fn create_all(
+    zone: &mut ZoneState,
+    clock: &Clock,
+    requests: Vec<RecordRequest>,
+) -> Result<Vec<DnsRecord>, (usize, ApiError)> {
+    let mut work = zone.clone();
+    let mut created = Vec::with_capacity(requests.len());
+    for (i, request) in requests.into_iter().enumerate() {
+        created.push(create(&mut work, clock, request).map_err(|e| (i, e))?);
+    }
+    *zone = work;
+    Ok(created)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::endpoint::RecordType;
+    use crate::provider::cloudflare::types::{RecordId, WithId};
+    use crate::sandbox::config::Plan;
+    use crate::sandbox::error::code;
+
+    fn zone(plan: Plan) -> ZoneState {
+        ZoneState::new(stamp::new_id(), "example.com".into(), plan, "t".into())
+    }
+
+    #[test]
+    fn writes_keep_created_on_and_move_modified_on() {
+        let clock = Clock::default();
+        let mut z = zone(Plan::Free);
+        let created = create(
+            &mut z,
+            &clock,
+            RecordRequest::new("www", RecordType::A, "192.0.2.1"),
+        )
+        .unwrap();
+        assert_eq!(created.name, "www.example.com");
+        let patched = patch(
+            &mut z,
+            &clock,
+            &created.id,
+            RecordPatch {
+                comment: Some("web".into()),
+                ..RecordPatch::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(patched.created_on, created.created_on);
+        assert!(patched.modified_on > created.modified_on);
+        assert_eq!(patched.content, "192.0.2.1");
+        let put = overwrite(
+            &mut z,
+            &clock,
+            &created.id,
+            RecordRequest::new("www", RecordType::A, "192.0.2.9"),
+        )
+        .unwrap();
+        assert_eq!(put.comment, None, "a PUT resets what it leaves out");
+        assert!(put.modified_on > patched.modified_on);
+        assert_eq!(delete(&mut z, &created.id).unwrap().content, "192.0.2.9");
+        assert!(
+            delete(&mut z, &created.id)
+                .unwrap_err()
+                .has_code(code::RECORD_NOT_FOUND)
+        );
+    }
+
+    #[test]
+    fn batches_delete_before_they_post() {
+        let clock = Clock::default();
+        let mut z = zone(Plan::Free);
+        let cname = create(
+            &mut z,
+            &clock,
+            RecordRequest::new("app", RecordType::Cname, "lb.example.net"),
+        )
+        .unwrap();
+        let response = batch(
+            &mut z,
+            &clock,
+            BatchRequest {
+                deletes: vec![RecordId {
+                    id: cname.id.clone(),
+                }],
+                posts: vec![RecordRequest::new("app", RecordType::A, "192.0.2.1")],
+                ..BatchRequest::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(response.deletes[0].id, cname.id);
+        assert_eq!(response.posts[0].record_type, "A");
+        assert_eq!(z.records().count(), 1);
+    }
+
+    #[test]
+    fn a_failing_batch_changes_nothing() {
+        let clock = Clock::default();
+        let mut z = zone(Plan::Free);
+        let a = create(
+            &mut z,
+            &clock,
+            RecordRequest::new("a", RecordType::A, "192.0.2.1"),
+        )
+        .unwrap();
+        let err = batch(
+            &mut z,
+            &clock,
+            BatchRequest {
+                deletes: vec![RecordId { id: a.id.clone() }],
+                patches: vec![WithId {
+                    id: stamp::new_id(),
+                    body: RecordPatch::default(),
+                }],
+                posts: vec![RecordRequest::new("b", RecordType::A, "not-an-ip")],
+                ..BatchRequest::default()
+            },
+        )
+        .unwrap_err();
+        assert!(
+            err.has_code(code::RECORD_NOT_FOUND),
+            "the first error wins: {err:?}"
+        );
+        assert_eq!(z.get(&a.id), Some(&a));
+        assert_eq!(z.records().count(), 1);
+    }
+
+    #[test]
+    fn batches_beyond_the_plan_limit_are_refused() {
+        let clock = Clock::default();
+        let posts: Vec<RecordRequest> = (0..201)
+            .map(|i| RecordRequest::new(&format!("h{i}"), RecordType::A, "192.0.2.1"))
+            .collect();
+        let mut free = zone(Plan::Free);
+        let err = batch(
+            &mut free,
+            &clock,
+            BatchRequest {
+                posts: posts.clone(),
+                ..BatchRequest::default()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(err.status, 400);
+        assert_eq!(free.records().count(), 0);
+        let mut pro = zone(Plan::Pro);
+        assert_eq!(
+            batch(
+                &mut pro,
+                &clock,
+                BatchRequest {
+                    posts,
+                    ..BatchRequest::default()
+                }
+            )
+            .unwrap()
+            .posts
+            .len(),
+            201
+        );
+    }
+
+    #[test]
+    fn seeding_is_all_or_nothing_and_names_the_position() {
+        let clock = Clock::default();
+        let mut z = zone(Plan::Free);
+        let requests = vec![
+            RecordRequest::new("a", RecordType::A, "192.0.2.1"),
+            RecordRequest::new("a", RecordType::A, "192.0.2.1"),
+        ];
+        let (at, err) = create_all(&mut z, &clock, requests).unwrap_err();
+        assert_eq!(at, 1);
+        assert!(err.has_code(code::IDENTICAL_RECORD));
+        assert_eq!(z.records().count(), 0);
+    }
+}
