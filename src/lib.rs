@@ -16,4 +16,5 @@ pub mod provider;
 pub mod registry;
 pub mod sandbox;
 pub mod secret;
+pub mod setup;
 pub mod source;

@@ -43,12 +43,10 @@ pub enum Policy {
 
 impl Policy {
     pub fn allows(self, action: Action) -> bool {
-        match (self, action) {
-            (_, Action::Create) => true,
-            (Policy::Sync, _) => true,
-            (Policy::UpsertOnly, Action::Update) => true,
-            _ => false,
-        }
+        matches!(
+            (self, action),
+            (_, Action::Create) | (Policy::Sync, _) | (Policy::UpsertOnly, Action::Update)
+        )
     }
 
     pub fn as_str(self) -> &'static str {

@@ -106,6 +106,18 @@ fn arb_owner() -> impl Strategy<Value = Owner> {
     ]
 }
 
+/// One generated current record set (a name and type with its contents).
+#[derive(Clone, Debug)]
+struct Generated {
+    name: String,
+    record_type: RecordType,
+    contents: Vec<String>,
+    ttl: u32,
+    proxied: bool,
+    owner: Owner,
+    resource: &'static str,
+}
+
 prop_compose! {
     fn arb_current()(
         name in arb_name(),
@@ -115,26 +127,16 @@ prop_compose! {
         proxied in any::<bool>(),
         owner in arb_owner(),
         resource in 0..RESOURCES.len(),
-    ) -> (String, RecordType, Vec<String>, u32, bool, Owner, &'static str) {
+    ) -> Generated {
         let contents: BTreeSet<String> = contents.into_iter().map(|n| target(record_type, n)).collect();
         let contents = contents.into_iter().collect();
-        (name, record_type, contents, ttl, proxied, owner, RESOURCES[resource])
+        Generated { name, record_type, contents, ttl, proxied, owner, resource: RESOURCES[resource] }
     }
 }
 
 /// Builds a zone from generated records, with their ownership TXT records. A
 /// CNAME never shares its name with another record, as at Cloudflare.
-fn build_zone(
-    generated: Vec<(
-        String,
-        RecordType,
-        Vec<String>,
-        u32,
-        bool,
-        Owner,
-        &'static str,
-    )>,
-) -> Vec<ZoneRecord> {
+fn build_zone(generated: Vec<Generated>) -> Vec<ZoneRecord> {
     let zones = zones();
     let mut records = Vec::new();
     let mut taken: BTreeMap<String, BTreeSet<RecordType>> = BTreeMap::new();
@@ -163,7 +165,16 @@ fn build_zone(
         });
         next += 1;
     };
-    for (name, t, contents, ttl, proxied, owner, resource) in generated {
+    for Generated {
+        name,
+        record_type: t,
+        contents,
+        ttl,
+        proxied,
+        owner,
+        resource,
+    } in generated
+    {
         let types = taken.entry(name.clone()).or_default();
         let clash = types.contains(&t)
             || (t == RecordType::Cname && !types.is_empty())

@@ -77,9 +77,25 @@ pub struct PlanArgs {
     /// Folder of Ingress, Service and DNSEndpoint manifests; repeat for several.
     #[arg(long, value_name = "DIR", required = true, help_heading = "Plan")]
     pub manifests: Vec<PathBuf>,
-    /// Zone records to compare with, instead of reading the live zone.
+    /// Zone records to compare with, instead of reading the live zone: what
+    /// Cloudflare's list-records call returns (one response, an array of them, or
+    /// the bare `result` array).
     #[arg(long, value_name = "FILE", help_heading = "Plan")]
     pub zone_file: Option<PathBuf>,
+    /// The zone the zone file holds (its apex, e.g. example.com), when its records
+    /// do not say (Cloudflare's current API leaves `zone_name` out); default: each
+    /// --domain-filter entry.
+    #[arg(
+        long,
+        value_name = "NAME",
+        requires = "zone_file",
+        help_heading = "Plan"
+    )]
+    pub zone_name: Vec<String>,
+    /// Plan the zone file's zone as a paid-plan zone (comments up to 500
+    /// characters, tags); default: Free plan.
+    #[arg(long, requires = "zone_file", help_heading = "Plan")]
+    pub paid_plan: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = OutputFormat::Text, help_heading = "Plan")]
     pub output: OutputFormat,

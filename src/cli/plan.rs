@@ -1,11 +1,154 @@
-//! `flaredns plan`: the DNS changes a set of manifests would make.
+//! `flaredns plan`: the DNS changes a set of manifests would make, computed
+//! before a merge.
 
+use std::collections::BTreeMap;
+use std::path::Path;
 use std::process::ExitCode;
 
-use super::PlanArgs;
+use anyhow::{Context, bail};
+
+use super::{OutputFormat, PlanArgs};
 use crate::config::Config;
+use crate::endpoint::{Zone, ZoneRecord, normalize_name, zone_for};
+use crate::plan::report::Report;
+use crate::plan::{self, Desired};
+use crate::provider::cloudflare::types::{DnsRecord, parse_record_list};
+use crate::setup;
+use crate::source::manifest;
+
+/// `--detailed-exitcode`: the plan has changes.
+const EXIT_CHANGES: u8 = 2;
 
 /// Computes the plan for `args` with `config` and prints it.
-pub fn run(_args: &PlanArgs, _config: &Config) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("plan is not wired yet")
+pub fn run(args: &PlanArgs, config: &Config) -> anyhow::Result<ExitCode> {
+    let source_config = setup::source_config(config)?;
+    let registry = setup::registry(config)?;
+    let manifests = manifest::load(&args.manifests)?;
+    let output = manifest::endpoints(&manifests, &source_config, &config.sources.kinds);
+
+    let Some(zone_file) = &args.zone_file else {
+        bail!(
+            "reading the live zone needs Cloudflare credentials and is not part of this build; \
+             save the zone with Cloudflare's list-records call and pass --zone-file"
+        );
+    };
+    let zone = read_zone_file(zone_file, args, config)?;
+    let plan_config = setup::plan_config(config, zone.zones)?;
+    let state = registry.resolve(zone.records);
+    let desired = Desired {
+        held_resources: setup::held_resources(&output.problems),
+        endpoints: output.endpoints,
+    };
+    let plan = plan::compute(desired, &state, &registry, &plan_config);
+
+    let mut passed_over = manifests.other_kinds.clone();
+    if zone.outside_zones > 0 {
+        passed_over.insert(
+            "zone record outside the zones".to_string(),
+            zone.outside_zones,
+        );
+    }
+    if zone.unsupported > 0 {
+        passed_over.insert(
+            "zone record of a type flaredns does not read".to_string(),
+            zone.unsupported,
+        );
+    }
+    let report = Report {
+        plan: &plan,
+        problems: &output.problems,
+        passed_over: &passed_over,
+    };
+    match args.output {
+        OutputFormat::Text => print!("{}", report.to_text()),
+        OutputFormat::Markdown => print!("{}", report.to_markdown()),
+        OutputFormat::Json => println!("{}", serde_json::to_string_pretty(&report.to_json())?),
+    }
+    Ok(if args.detailed_exitcode && plan.has_changes() {
+        ExitCode::from(EXIT_CHANGES)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// A zone file, read: its zones and the records that lie in them.
+struct ZoneFile {
+    zones: Vec<Zone>,
+    records: Vec<ZoneRecord>,
+    outside_zones: usize,
+    unsupported: usize,
+}
+
+/// Reads what Cloudflare's list-records call returned. The zones are the ones
+/// the records name, else `--zone-name`, else the `--domain-filter` entries.
+fn read_zone_file(path: &Path, args: &PlanArgs, config: &Config) -> anyhow::Result<ZoneFile> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the zone file {}", path.display()))?;
+    let records = parse_record_list(&text).with_context(|| {
+        format!(
+            "{} is not what Cloudflare's list-records call returns",
+            path.display()
+        )
+    })?;
+    let zones = zones_of(&records, args, config);
+    if zones.is_empty() {
+        bail!(
+            "{}: the records do not say which zone they belong to; pass --zone-name=<apex> \
+             (for example --zone-name=example.com) or --domain-filter",
+            path.display()
+        );
+    }
+    let mut file = ZoneFile {
+        zones,
+        records: Vec::with_capacity(records.len()),
+        outside_zones: 0,
+        unsupported: 0,
+    };
+    for record in &records {
+        let Some(zone) = zone_for(&file.zones, &normalize_name(&record.name)) else {
+            file.outside_zones += 1;
+            continue;
+        };
+        match record.to_zone_record(&zone.id) {
+            Ok(r) => file.records.push(r),
+            Err(_) => file.unsupported += 1,
+        }
+    }
+    Ok(file)
+}
+
+fn zones_of(records: &[DnsRecord], args: &PlanArgs, config: &Config) -> Vec<Zone> {
+    let mut named: BTreeMap<String, String> = BTreeMap::new();
+    for record in records {
+        if let Some(name) = &record.zone_name {
+            let id = record.zone_id.clone().unwrap_or_else(|| name.clone());
+            named.entry(normalize_name(name)).or_insert(id);
+        }
+    }
+    let fallback: Vec<String> = if args.zone_name.is_empty() {
+        config
+            .scope
+            .domain_filters
+            .iter()
+            .map(|d| d.trim_start_matches('.').to_string())
+            .collect()
+    } else {
+        args.zone_name.clone()
+    };
+    if named.is_empty() || !args.zone_name.is_empty() {
+        for name in fallback {
+            let name = normalize_name(&name);
+            if !name.is_empty() {
+                named.entry(name.clone()).or_insert(name);
+            }
+        }
+    }
+    named
+        .into_iter()
+        .map(|(name, id)| Zone {
+            id,
+            name,
+            paid_plan: args.paid_plan,
+        })
+        .collect()
 }

@@ -191,7 +191,7 @@ impl Context<'_> {
             match (d, c) {
                 (Some(d), None) => match blocker {
                     Some(b) => plan.skipped.push(blocked(&d, b)),
-                    None => self.plan_create(&d, &zone, &mut ops, plan),
+                    None => self.plan_create(&d, zone, &mut ops, plan),
                 },
                 (None, Some(c)) => {
                     if !self.owned(c) {
@@ -232,7 +232,7 @@ impl Context<'_> {
                         plan.skipped.push(blocked(&d, c));
                         continue;
                     }
-                    self.plan_update(&d, c, &zone, &mut ops, plan);
+                    self.plan_update(&d, c, zone, &mut ops, plan);
                 }
                 (None, None) => {}
             }
@@ -386,14 +386,17 @@ impl Context<'_> {
         let mut record_ops = Vec::new();
         let mut current_targets: BTreeMap<String, &ZoneRecord> = BTreeMap::new();
         for record in &c.records {
-            if current_targets.contains_key(&record.normalized_content()) {
+            match current_targets.entry(record.normalized_content()) {
                 // A second record with the same content (Cloudflare refuses them,
                 // but a zone may still hold one): keep one.
-                record_ops.push(RecordOp::Delete {
-                    record: record.clone(),
-                });
-            } else {
-                current_targets.insert(record.normalized_content(), record);
+                std::collections::btree_map::Entry::Occupied(_) => {
+                    record_ops.push(RecordOp::Delete {
+                        record: record.clone(),
+                    })
+                }
+                std::collections::btree_map::Entry::Vacant(slot) => {
+                    slot.insert(record);
+                }
             }
         }
         for (content, record) in &current_targets {

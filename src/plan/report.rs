@@ -17,12 +17,15 @@
 //!   "skipped":    [ { "name", "type", "resource"?, "reason", "detail" } ],
 //!   "problems":   [ { "object": {"kind","namespace","name"}, "field", "value",
 //!                     "consequence": "ignored|skipped", "reason", "message" } ],
-//!   "adjustments":[ { "name", "type", "resource"?, "message" } ]
+//!   "adjustments":[ { "name", "type", "resource"?, "message" } ],
+//!   "passed_over":{ "<kind>": count }
 //! }
 //! Record = { "targets": [..], "ttl": n|null (null = automatic), "proxied": bool,
 //!            "comment"?: s, "tags"?: [..] }
 //! ```
 //! Fields are only ever added within `v1`; a renamed or removed field gets `v2`.
+
+use std::collections::BTreeMap;
 
 use comfy_table::presets::{ASCII_MARKDOWN, NOTHING};
 use comfy_table::{ContentArrangement, Table};
@@ -40,6 +43,9 @@ pub const JSON_SCHEMA: &str = "flaredns.plan/v1";
 pub struct Report<'a> {
     pub plan: &'a Plan,
     pub problems: &'a [Problem],
+    /// Documents the sources passed over, counted by kind (`Deployment`,
+    /// or a document that is not a Kubernetes object).
+    pub passed_over: &'a BTreeMap<String, usize>,
 }
 
 impl Report<'_> {
@@ -161,6 +167,7 @@ impl Report<'_> {
                 v["message"] = json!(a.message);
                 v
             }).collect::<Vec<_>>(),
+            "passed_over": self.passed_over,
         })
     }
 
@@ -343,6 +350,17 @@ impl Report<'_> {
                 markdown,
                 &["name", "type", "object", "message"],
                 rows,
+            ));
+        }
+        if !self.passed_over.is_empty() {
+            let kinds: Vec<String> = self
+                .passed_over
+                .iter()
+                .map(|(kind, n)| format!("{n} {kind}"))
+                .collect();
+            out.push_str(&format!(
+                "\nPassed over (not a source of DNS names): {}.\n",
+                kinds.join(", ")
             ));
         }
         out

@@ -30,7 +30,7 @@ use super::service::ServiceInputs;
 use super::{SourceConfig, SourceKind, SourceOutput, dnsendpoint, ingress, service};
 
 /// The key under which documents without `kind` are counted.
-pub const NO_KIND: &str = "(no kind)";
+pub const NO_KIND: &str = "document that is not a Kubernetes object";
 
 /// The objects read from manifest files.
 #[derive(Clone, Debug, Default, PartialEq)]

@@ -1,0 +1,131 @@
+//! From the resolved configuration to the parts that do the work: the source
+//! settings, the TXT registry and the planner settings. One place, so that the
+//! controller, `flaredns plan` and the sandbox demo read flags the same way.
+
+use crate::config::{Config, RegistryKind};
+use crate::endpoint::{RecordType, Zone};
+use crate::filter::{DomainFilter, InvalidRegexFilter, TargetNetFilter};
+use crate::plan::PlanConfig;
+use crate::problem::{Consequence, Problem};
+use crate::registry::txt::{AesKey, RegistryConfigError, TxtRegistry, TxtRegistryConfig};
+use crate::source::fqdn_template::{FqdnTemplate, TemplateError};
+use crate::source::selector::{SelectorError, parse_selector};
+use crate::source::{self, SourceConfig};
+
+/// A flag value that parsed but cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    #[error("--{flag}={value:?}: {source}")]
+    Selector {
+        flag: &'static str,
+        value: String,
+        source: Box<SelectorError>,
+    },
+    #[error("--fqdn-template: {0}")]
+    Template(#[from] TemplateError),
+    #[error(transparent)]
+    Source(#[from] source::ConfigError),
+    #[error(transparent)]
+    Registry(#[from] RegistryConfigError),
+    #[error(transparent)]
+    Regex(#[from] InvalidRegexFilter),
+}
+
+/// The source settings (`--namespace`, filters, annotation prefixes, …).
+pub fn source_config(config: &Config) -> Result<SourceConfig, SetupError> {
+    let s = &config.sources;
+    let selector = |flag: &'static str, value: &Option<String>| match value {
+        Some(v) => parse_selector(v).map_err(|source| SetupError::Selector {
+            flag,
+            value: v.clone(),
+            source: Box::new(source),
+        }),
+        None => Ok(Default::default()),
+    };
+    let source_config = SourceConfig {
+        annotation_prefixes: s.annotation_prefixes.clone(),
+        namespace: s.namespace.clone().filter(|n| !n.is_empty()),
+        annotation_filter: selector("annotation-filter", &s.annotation_filter)?,
+        label_filter: selector("label-filter", &s.label_filter)?,
+        ingress_classes: s.ingress_classes.clone(),
+        service_types: s.service_types.clone(),
+        fqdn_template: FqdnTemplate::parse(&s.fqdn_templates)?,
+        combine_fqdn_annotation: s.combine_fqdn_annotation,
+        ignore_hostname_annotation: s.ignore_hostname_annotation,
+        ignore_ingress_tls_spec: s.ignore_ingress_tls_spec,
+        ignore_ingress_rules_spec: s.ignore_ingress_rules_spec,
+        publish_internal_services: s.publish_internal_services,
+        publish_host_ip: s.publish_host_ip,
+        always_publish_not_ready_addresses: s.always_publish_not_ready_addresses,
+        resolve_service_load_balancer_hostname: s.resolve_service_load_balancer_hostname,
+        default_targets: s.default_targets.clone(),
+        force_default_targets: s.force_default_targets,
+        ..SourceConfig::default()
+    };
+    source_config.validate()?;
+    Ok(source_config)
+}
+
+/// The TXT ownership registry (`--txt-*`).
+pub fn registry(config: &Config) -> Result<TxtRegistry, SetupError> {
+    let r = &config.registry;
+    let encryption_key = match (&r.aes_key, r.encryption_enabled) {
+        (Some(key), true) => Some(AesKey::parse(key.expose())?),
+        _ => None,
+    };
+    let owner_id = match r.kind {
+        RegistryKind::Txt => r.owner_id.clone(),
+        // With no ownership records there is no owner; the registry still needs
+        // a name to decode TXT records with.
+        RegistryKind::Noop => "noop".to_string(),
+    };
+    Ok(TxtRegistry::new(TxtRegistryConfig {
+        owner_id,
+        prefix: r.prefix.clone(),
+        suffix: r.suffix.clone(),
+        wildcard_replacement: r.wildcard_replacement.clone(),
+        encryption_key,
+        migrate_from_owner: r.migrate_from_owner.clone().filter(|o| !o.is_empty()),
+    })?)
+}
+
+/// The planner settings, for the zones flaredns may write into.
+pub fn plan_config(config: &Config, zones: Vec<Zone>) -> Result<PlanConfig, SetupError> {
+    let scope = &config.scope;
+    let domain_filter = DomainFilter::new(&scope.domain_filters, &scope.exclude_domains)
+        .with_regex(
+            scope.regex_domain_filter.as_deref(),
+            scope.regex_domain_exclusion.as_deref(),
+        )?;
+    let managed_types: Vec<RecordType> = scope
+        .managed_record_types
+        .iter()
+        .copied()
+        .filter(|t| scope.manages(*t))
+        .collect();
+    let min_ttl = u32::try_from(config.sources.min_ttl.as_secs()).unwrap_or(u32::MAX);
+    Ok(PlanConfig {
+        policy: scope.policy,
+        domain_filter,
+        target_net_filter: TargetNetFilter::new(
+            config.sources.target_nets.clone(),
+            config.sources.exclude_target_nets.clone(),
+        ),
+        managed_types,
+        zones,
+        proxied_by_default: config.provider.cloudflare.proxied,
+        default_comment: config.provider.cloudflare.record_comment.clone(),
+        min_ttl: (min_ttl > 0).then_some(min_ttl),
+        without_ownership: config.registry.kind == RegistryKind::Noop,
+    })
+}
+
+/// The objects whose published records must stay as they are because one of
+/// their fields was skipped (invariant 6): their `resource` labels.
+pub fn held_resources(problems: &[Problem]) -> std::collections::BTreeSet<String> {
+    problems
+        .iter()
+        .filter(|p| p.consequence == Consequence::Skipped)
+        .map(|p| p.object.resource_label())
+        .collect()
+}
