@@ -384,9 +384,10 @@ pub struct ProviderArgs {
     /// How long the provider's record list may be reused; 0s reads every time.
     #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = go_syntax::parse_duration)]
     pub provider_cache_time: Duration,
-    /// Most record changes sent in one batch.
-    #[arg(long, value_name = "N", default_value = "200", value_parser = clap::value_parser!(u32).range(1..))]
-    pub batch_change_size: u32,
+    /// Most record changes sent in one batch [default: the zone plan's limit,
+    /// 200 on Free and 3,500 on paid plans].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub batch_change_size: Option<u32>,
     /// Pause between two batches.
     #[arg(long, value_name = "DURATION", default_value = "1s", value_parser = go_syntax::parse_duration)]
     pub batch_change_interval: Duration,
@@ -409,6 +410,13 @@ pub struct CloudflareArgs {
     /// Comment for records that carry no comment annotation.
     #[arg(long, value_name = "TEXT")]
     pub cloudflare_record_comment: Option<String>,
+    /// Cloudflare API requests flaredns may send per 5 minutes (Cloudflare allows
+    /// 1,200 per user; the rest is left to other users of the same token).
+    #[arg(long, value_name = "N", default_value = "1000", value_parser = clap::value_parser!(u32).range(1..=1200))]
+    pub cloudflare_rate_limit: u32,
+    /// Cloudflare API requests flaredns may send in any one second.
+    #[arg(long, value_name = "N", default_value = "10", value_parser = clap::value_parser!(u32).range(1..=200))]
+    pub cloudflare_rate_limit_per_second: u32,
     /// Regional Services region key (not supported yet; only the default, empty, is accepted).
     #[arg(long, value_name = "KEY")]
     pub cloudflare_region_key: Option<String>,
@@ -665,8 +673,8 @@ pub struct ProviderConfig {
     /// `--provider-cache-time`.
     #[serde(serialize_with = "go_duration")]
     pub cache_time: Duration,
-    /// `--batch-change-size`.
-    pub batch_change_size: u32,
+    /// `--batch-change-size`; `None` uses each zone plan's limit.
+    pub batch_change_size: Option<u32>,
     /// `--batch-change-interval`.
     #[serde(serialize_with = "go_duration")]
     pub batch_change_interval: Duration,
@@ -686,6 +694,10 @@ pub struct CloudflareConfig {
     pub dns_records_per_page: u32,
     /// `--cloudflare-record-comment`.
     pub record_comment: Option<String>,
+    /// `--cloudflare-rate-limit`: requests per 5 minutes.
+    pub rate_limit: u32,
+    /// `--cloudflare-rate-limit-per-second`.
+    pub rate_limit_per_second: u32,
     /// Read from the environment with `--provider=cloudflare`; `None` when no
     /// credential variable is set (the client reports that when it starts).
     pub credentials: Option<CloudflareCredentials>,
@@ -1048,6 +1060,8 @@ fn resolve_provider(
             proxied: cloudflare.cloudflare_proxied,
             dns_records_per_page: cloudflare.cloudflare_dns_records_per_page,
             record_comment: non_empty(&cloudflare.cloudflare_record_comment),
+            rate_limit: cloudflare.cloudflare_rate_limit,
+            rate_limit_per_second: cloudflare.cloudflare_rate_limit_per_second,
             credentials,
         },
     })

@@ -13,6 +13,7 @@ pub mod go_syntax;
 pub mod plan;
 pub mod problem;
 pub mod provider;
+pub mod reconcile;
 pub mod registry;
 pub mod sandbox;
 pub mod secret;

@@ -2,11 +2,14 @@
 //! settings, the TXT registry and the planner settings. One place, so that the
 //! controller, `flaredns plan` and the sandbox demo read flags the same way.
 
-use crate::config::{Config, RegistryKind};
+use crate::config::{CloudflareCredentials, Config, RegistryKind};
 use crate::endpoint::{RecordType, Zone};
 use crate::filter::{DomainFilter, InvalidRegexFilter, TargetNetFilter};
 use crate::plan::PlanConfig;
 use crate::problem::{Consequence, Problem};
+use crate::provider::cloudflare::client::{Client, ClientConfig, ClientConfigError, RetryPolicy};
+use crate::provider::cloudflare::ratelimit::{CLOUDFLARE_WINDOW, RateLimitConfig};
+use crate::provider::cloudflare::{Cloudflare, CloudflareSettings};
 use crate::registry::txt::{AesKey, RegistryConfigError, TxtRegistry, TxtRegistryConfig};
 use crate::source::fqdn_template::{FqdnTemplate, TemplateError};
 use crate::source::selector::{SelectorError, parse_selector};
@@ -29,6 +32,13 @@ pub enum SetupError {
     Registry(#[from] RegistryConfigError),
     #[error(transparent)]
     Regex(#[from] InvalidRegexFilter),
+    #[error(
+        "no Cloudflare credentials: set CF_API_TOKEN (or CF_API_TOKEN=file:<path>), \
+         or CF_API_KEY and CF_API_EMAIL"
+    )]
+    NoCredentials,
+    #[error(transparent)]
+    Client(#[from] ClientConfigError),
 }
 
 /// The source settings (`--namespace`, filters, annotation prefixes, …).
@@ -92,11 +102,7 @@ pub fn registry(config: &Config) -> Result<TxtRegistry, SetupError> {
 /// The planner settings, for the zones flaredns may write into.
 pub fn plan_config(config: &Config, zones: Vec<Zone>) -> Result<PlanConfig, SetupError> {
     let scope = &config.scope;
-    let domain_filter = DomainFilter::new(&scope.domain_filters, &scope.exclude_domains)
-        .with_regex(
-            scope.regex_domain_filter.as_deref(),
-            scope.regex_domain_exclusion.as_deref(),
-        )?;
+    let domain_filter = domain_filter(config)?;
     let managed_types: Vec<RecordType> = scope
         .managed_record_types
         .iter()
@@ -128,4 +134,55 @@ pub fn held_resources(problems: &[Problem]) -> std::collections::BTreeSet<String
         .filter(|p| p.consequence == Consequence::Skipped)
         .map(|p| p.object.resource_label())
         .collect()
+}
+
+/// The Cloudflare provider: the API client with the process's one rate limit,
+/// and how zones are read and written.
+pub fn cloudflare(config: &Config) -> Result<Cloudflare, SetupError> {
+    let credentials = config
+        .provider
+        .cloudflare
+        .credentials
+        .clone()
+        .ok_or(SetupError::NoCredentials)?;
+    cloudflare_with(config, credentials)
+}
+
+/// The Cloudflare provider with the given credentials (the sandbox hands out its
+/// own token).
+pub fn cloudflare_with(
+    config: &Config,
+    credentials: CloudflareCredentials,
+) -> Result<Cloudflare, SetupError> {
+    let cf = &config.provider.cloudflare;
+    let client = Client::new(ClientConfig {
+        api_url: cf.api_url.clone(),
+        credentials,
+        rate_limit: RateLimitConfig {
+            requests: cf.rate_limit,
+            window: CLOUDFLARE_WINDOW,
+            per_second: cf.rate_limit_per_second,
+        },
+        retry: RetryPolicy::default(),
+    })?;
+    Ok(Cloudflare::new(
+        client,
+        CloudflareSettings {
+            records_per_page: cf.dns_records_per_page,
+            batch_size: config.provider.batch_change_size.map(|n| n as usize),
+            batch_interval: config.provider.batch_change_interval,
+            zone_id_filter: config.scope.zone_id_filters.clone(),
+        },
+    ))
+}
+
+/// The domain filter alone (for finding zones before the planner is set up).
+pub fn domain_filter(config: &Config) -> Result<DomainFilter, SetupError> {
+    let scope = &config.scope;
+    Ok(
+        DomainFilter::new(&scope.domain_filters, &scope.exclude_domains).with_regex(
+            scope.regex_domain_filter.as_deref(),
+            scope.regex_domain_exclusion.as_deref(),
+        )?,
+    )
 }

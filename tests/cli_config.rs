@@ -100,13 +100,15 @@ fn every_flag_has_externaldns_default() {
         "provider": {
             "kind": "cloudflare",
             "cache_time": "0s",
-            "batch_change_size": 200,
+            "batch_change_size": null,
             "batch_change_interval": "1s",
             "cloudflare": {
                 "api_url": "https://api.cloudflare.com/client/v4",
                 "proxied": false,
                 "dns_records_per_page": 100,
                 "record_comment": null,
+                "rate_limit": 1000,
+                "rate_limit_per_second": 10,
                 "credentials": null
             }
         },
@@ -185,6 +187,8 @@ fn every_flag_reaches_the_configuration() {
         "--provider=inmemory",
         "--provider-cache-time=30s",
         "--batch-change-size=500",
+        "--cloudflare-rate-limit=600",
+        "--cloudflare-rate-limit-per-second=5",
         "--batch-change-interval=500ms",
         "--cloudflare-api-url=http://127.0.0.1:8787/client/v4/",
         "--cloudflare-proxied",
@@ -266,6 +270,8 @@ fn every_flag_reaches_the_configuration() {
                 "proxied": true,
                 "dns_records_per_page": 5000,
                 "record_comment": "managed by flaredns",
+                "rate_limit": 600,
+                "rate_limit_per_second": 5,
                 "credentials": null
             }
         },

@@ -13,7 +13,10 @@ use std::process::{Command, Output};
 use serde_json::Value;
 
 fn vectors() -> Vec<Value> {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/externaldns-vectors.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/externaldns-vectors.json"
+    );
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
 
@@ -65,12 +68,20 @@ fn every_chart_vector_runs() {
                 assert!(err.contains("--provider=cloudflare"), "{case}: {err}");
                 // With Cloudflare, the chart's arguments resolve.
                 let out = config(&with_cloudflare(&args));
-                assert!(out.status.success(), "{case}: {}", String::from_utf8_lossy(&out.stderr));
+                assert!(
+                    out.status.success(),
+                    "{case}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                );
                 let resolved: Value = serde_json::from_slice(&out.stdout).unwrap();
                 assert_eq!(resolved["scope"]["policy"], "upsert-only", "{case}");
                 assert_eq!(resolved["registry"]["kind"], "txt", "{case}");
                 assert_eq!(resolved["sync"]["interval"], "1m0s", "{case}");
-                assert_eq!(resolved["sources"]["kinds"], serde_json::json!(["service", "ingress"]), "{case}");
+                assert_eq!(
+                    resolved["sources"]["kinds"],
+                    serde_json::json!(["service", "ingress"]),
+                    "{case}"
+                );
                 if let Some(suffix) = values.get("txtSuffix") {
                     assert_eq!(&resolved["registry"]["suffix"], suffix, "{case}");
                 }
@@ -84,7 +95,10 @@ fn every_chart_vector_runs() {
             counts[0] += 1;
         } else if let Some(error) = expected.get("error") {
             // The chart refuses txtPrefix with txtSuffix; so does the parser.
-            assert!(error.as_str().unwrap().contains("mutually exclusive"), "{case}");
+            assert!(
+                error.as_str().unwrap().contains("mutually exclusive"),
+                "{case}"
+            );
             let args = [
                 "--source=ingress".to_string(),
                 "--provider=cloudflare".to_string(),
@@ -93,7 +107,10 @@ fn every_chart_vector_runs() {
             ];
             let out = config(&args);
             assert_eq!(out.status.code(), Some(2), "{case}");
-            assert!(String::from_utf8_lossy(&out.stderr).contains("mutually exclusive"), "{case}");
+            assert!(
+                String::from_utf8_lossy(&out.stderr).contains("mutually exclusive"),
+                "{case}"
+            );
             counts[1] += 1;
         } else if expected.get("rules").is_some() {
             counts[2] += 1;
@@ -110,8 +127,16 @@ fn no_vector_goes_unclaimed() {
     let vectors = vectors();
     assert_eq!(vectors.len(), 83);
     let txt_keys = [
-        "record", "creates", "dnsName", "txtName", "txtNames", "zoneRecords", "labels", "text",
-        "aesKey", "keys",
+        "record",
+        "creates",
+        "dnsName",
+        "txtName",
+        "txtNames",
+        "zoneRecords",
+        "labels",
+        "text",
+        "aesKey",
+        "keys",
     ];
     let source_keys = ["annotations", "ingress", "ingresses"];
     let mut claimed = [0usize; 3];

@@ -12,6 +12,7 @@
 
 pub mod argv;
 pub mod plan;
+pub mod sandbox;
 
 use std::ffi::OsString;
 use std::io::Write as _;
@@ -65,6 +66,9 @@ pub enum Command {
     /// Show the DNS changes the given manifests would make.
     #[command(args_override_self = true, after_help = ENV_HELP)]
     Plan(PlanArgs),
+    /// Run a local Cloudflare-compatible API and the whole loop on the guide's
+    /// example against it (no cluster, no Cloudflare account).
+    Sandbox(sandbox::SandboxArgs),
 }
 
 /// `flaredns plan`: the controller's flags plus where the desired and the
@@ -255,6 +259,13 @@ pub fn run(cli: Cli, env: Env<'_>) -> ExitCode {
         Some(Command::Plan(args)) => with_config(&args.controller_args(), env, |config| {
             plan::run(&args, config)
         }),
+        Some(Command::Sandbox(args)) => match sandbox::run(&args) {
+            Ok(code) => code,
+            Err(err) => {
+                eprintln!("error: {err:#}");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 

@@ -66,6 +66,9 @@ pub struct CallEntry {
     pub status: Option<u16>,
     /// For batches: the number of operations in the request body.
     pub operations: Option<usize>,
+    /// The request's JSON body, kept (with the history) so that tests can check
+    /// what a client sent against the API schema.
+    pub body: Option<serde_json::Value>,
     pub at: SystemTime,
 }
 

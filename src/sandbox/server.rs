@@ -128,6 +128,7 @@ impl Shared {
             zone_id: route.zone().map(str::to_string),
             status: None,
             operations: None,
+            body: None,
             at: SystemTime::now(),
         };
         let verdict = self
@@ -161,6 +162,9 @@ impl Shared {
             }
         };
 
+        if self.keep_history && !body.is_empty() {
+            entry.body = serde_json::from_slice(&body).ok();
+        }
         let rel_path = request.path.strip_prefix(BASE_PATH).unwrap_or(request.path);
         let mut store = lock(&self.store);
         let outcome = api::answer(

@@ -1,0 +1,318 @@
+//! Applying a plan's change units through the batch endpoint.
+//!
+//! Units travel in chunks of at most the zone's batch limit (see `batch`). A
+//! batch is all-or-nothing: when Cloudflare refuses one, the chunk is split in
+//! halves and each half sent again, down to the single unit it refuses. That unit
+//! is reported and the rest applied: a handful of extra calls, never one call per
+//! record. A chunk whose outcome is unknown stops the pass, so that the caller
+//! re-reads the zone before anything is sent again.
+
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::batch::{Chunk, UnitPart, chunk};
+use super::client::Client;
+use super::error::{ApiError, code};
+use super::types::{BatchRequest, DnsRecord, RecordId, RecordPatch, RecordRequest, WithId};
+use crate::endpoint::ZoneRecord;
+use crate::plan::{ChangeUnit, RecordOp, RecordSpec};
+
+/// A batch call made.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BatchSent {
+    pub zone_id: String,
+    pub operations: usize,
+    /// The names whose units the batch carried.
+    pub names: Vec<String>,
+    pub applied: bool,
+}
+
+/// A unit Cloudflare refused, with its answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RefusedUnit {
+    pub zone_id: String,
+    pub name: String,
+    pub error: String,
+}
+
+/// What applying did.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ApplyReport {
+    pub batches: Vec<BatchSent>,
+    /// Units applied.
+    pub applied: usize,
+    /// Units Cloudflare refused; the rest was applied.
+    pub refused: Vec<RefusedUnit>,
+    /// Units found already applied (an identical record existed, or a record to
+    /// delete was already gone): the zone view was stale.
+    pub converged: usize,
+    /// The records the applied batches wrote, as Cloudflare returned them (posts
+    /// with their new ids), so that a zone view can be kept without re-reading.
+    #[serde(skip)]
+    pub written: Vec<DnsRecord>,
+    /// The ids of records the applied batches deleted.
+    #[serde(skip)]
+    pub deleted: Vec<String>,
+    /// A batch's outcome is unknown, or the view was stale: re-read the zone
+    /// before planning again.
+    pub needs_reread: bool,
+    /// Why the pass stopped early, if it did.
+    pub stopped: Option<String>,
+}
+
+/// Applies `units` in chunks of at most `limit(zone_id)` operations, waiting
+/// `interval` between batch calls (`--batch-change-interval`).
+pub async fn apply(
+    client: &Client,
+    units: &[ChangeUnit],
+    limit: impl Fn(&str) -> usize,
+    interval: Duration,
+) -> ApplyReport {
+    let mut report = ApplyReport::default();
+    let mut zones: Vec<&str> = units.iter().map(|u| u.zone_id.as_str()).collect();
+    zones.dedup();
+    let mut first = true;
+    for zone_id in zones {
+        let zone_units: Vec<ChangeUnit> = units
+            .iter()
+            .filter(|u| u.zone_id == zone_id)
+            .cloned()
+            .collect();
+        for chunk in chunk(&zone_units, limit(zone_id)) {
+            if !first && !interval.is_zero() {
+                tokio::time::sleep(interval).await;
+            }
+            first = false;
+            if let Err(stop) = send_parts(client, zone_id, chunk.parts, &mut report).await {
+                report.stopped = Some(stop.to_string());
+                if matches!(stop, ApiError::OutcomeUnknown { .. }) {
+                    report.needs_reread = true;
+                }
+                return report;
+            }
+        }
+    }
+    report
+}
+
+/// Sends parts as one batch; on a refusal, splits them until the refused unit
+/// is found. Transient failures stop the pass (`Err`).
+async fn send_parts(
+    client: &Client,
+    zone_id: &str,
+    parts: Vec<UnitPart<'_>>,
+    report: &mut ApplyReport,
+) -> Result<(), ApiError> {
+    // Depth-first over halves, without recursion in an async fn.
+    let mut pending = vec![parts];
+    while let Some(parts) = pending.pop() {
+        let request = batch_request(&parts);
+        let names: Vec<String> = parts.iter().map(|p| p.unit.name.clone()).collect();
+        let operations = request.len();
+        match client.batch(zone_id, &request).await {
+            Ok(response) => {
+                report.batches.push(BatchSent {
+                    zone_id: zone_id.to_string(),
+                    operations,
+                    names,
+                    applied: true,
+                });
+                report.applied += parts.len();
+                report
+                    .deleted
+                    .extend(request.deletes.iter().map(|d| d.id.clone()));
+                report.written.extend(response.patches);
+                report.written.extend(response.puts);
+                report.written.extend(response.posts);
+                tracing::debug!(zone = zone_id, operations, "batch applied");
+            }
+            Err(error) if error.is_refusal() => {
+                report.batches.push(BatchSent {
+                    zone_id: zone_id.to_string(),
+                    operations,
+                    names: names.clone(),
+                    applied: false,
+                });
+                if parts.len() > 1 {
+                    let mut first = parts;
+                    let second = first.split_off(first.len() / 2);
+                    // Pushed second first so the first half is sent first.
+                    pending.push(second);
+                    pending.push(first);
+                    continue;
+                }
+                let name = names.into_iter().next().unwrap_or_default();
+                if error.has_code(code::IDENTICAL_RECORD)
+                    || error.has_code(code::RECORD_EXISTS)
+                    || error.has_code(code::RECORD_NOT_FOUND)
+                {
+                    // Already as wanted: someone (or an earlier, unanswered batch)
+                    // got there first. The next pass reads the truth.
+                    tracing::info!(zone = zone_id, %name, %error, "change already applied");
+                    report.converged += 1;
+                    report.needs_reread = true;
+                } else {
+                    tracing::warn!(zone = zone_id, %name, %error, "Cloudflare refused a change");
+                    report.refused.push(RefusedUnit {
+                        zone_id: zone_id.to_string(),
+                        name,
+                        error: error.to_string(),
+                    });
+                }
+            }
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(())
+}
+
+/// The batch body for some units: deletes, patches (only the fields that
+/// change, so that anything else on the record is kept), and posts.
+pub fn batch_request(parts: &[UnitPart<'_>]) -> BatchRequest {
+    let mut request = BatchRequest::default();
+    for part in parts {
+        for op in &part.unit.operations[part.range.clone()] {
+            match op {
+                RecordOp::Delete { record } => request.deletes.push(RecordId {
+                    id: record.id.clone(),
+                }),
+                RecordOp::Update { before, after } => request.patches.push(WithId {
+                    id: before.id.clone(),
+                    body: patch(before, after),
+                }),
+                RecordOp::Create { record } => request.posts.push(post(record)),
+            }
+        }
+    }
+    request
+}
+
+fn post(spec: &RecordSpec) -> RecordRequest {
+    RecordRequest {
+        name: spec.name.clone(),
+        record_type: spec.record_type,
+        content: spec.content.clone(),
+        ttl: spec.ttl,
+        proxied: spec.proxied,
+        comment: spec.comment.clone(),
+        tags: spec.tags.clone(),
+        priority: spec.priority,
+    }
+}
+
+/// A PATCH body with only what differs.
+fn patch(before: &ZoneRecord, after: &RecordSpec) -> RecordPatch {
+    let mut patch = RecordPatch::default();
+    if before.content != after.content {
+        patch.content = Some(after.content.clone());
+    }
+    if before.ttl != after.ttl {
+        patch.ttl = Some(after.ttl);
+    }
+    if before.proxied != after.proxied {
+        patch.proxied = Some(after.proxied);
+    }
+    if before.comment != after.comment {
+        // An empty comment removes the comment.
+        patch.comment = Some(after.comment.clone().unwrap_or_default());
+    }
+    let mut old_tags = before.tags.clone();
+    old_tags.sort();
+    let mut new_tags = after.tags.clone();
+    new_tags.sort();
+    if old_tags != new_tags {
+        patch.tags = Some(after.tags.clone());
+    }
+    if before.priority != after.priority {
+        patch.priority = after.priority;
+    }
+    patch
+}
+
+/// The chunks a set of units would be sent in (for dry runs and reports).
+pub fn plan_chunks(units: &[ChangeUnit], limit: usize) -> Vec<Chunk<'_>> {
+    chunk(units, limit)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::endpoint::RecordType;
+
+    fn record(id: &str, content: &str, ttl: u32, proxied: bool) -> ZoneRecord {
+        ZoneRecord {
+            id: id.to_string(),
+            zone_id: "z".to_string(),
+            name: "a.example.com".to_string(),
+            record_type: RecordType::A,
+            content: content.to_string(),
+            ttl,
+            proxied,
+            comment: Some("kept".to_string()),
+            tags: Vec::new(),
+            priority: None,
+        }
+    }
+
+    fn spec(content: &str, ttl: u32, proxied: bool) -> RecordSpec {
+        RecordSpec {
+            name: "a.example.com".to_string(),
+            record_type: RecordType::A,
+            content: content.to_string(),
+            ttl,
+            proxied,
+            comment: Some("kept".to_string()),
+            tags: Vec::new(),
+            priority: None,
+        }
+    }
+
+    #[test]
+    fn patches_carry_only_what_changes() {
+        let p = patch(
+            &record("1", "192.0.2.1", 300, false),
+            &spec("192.0.2.1", 1, true),
+        );
+        assert_eq!(
+            p,
+            RecordPatch {
+                ttl: Some(1),
+                proxied: Some(true),
+                ..RecordPatch::default()
+            }
+        );
+    }
+
+    #[test]
+    fn a_unit_becomes_deletes_patches_and_posts() {
+        let unit = ChangeUnit {
+            zone_id: "z".into(),
+            zone_name: "example.com".into(),
+            name: "a.example.com".into(),
+            set_identifier: String::new(),
+            changes: Vec::new(),
+            operations: vec![
+                RecordOp::Delete {
+                    record: record("1", "192.0.2.1", 1, false),
+                },
+                RecordOp::Update {
+                    before: record("2", "192.0.2.2", 1, false),
+                    after: spec("192.0.2.2", 1, true),
+                },
+                RecordOp::Create {
+                    record: spec("192.0.2.3", 1, true),
+                },
+            ],
+        };
+        let parts = vec![UnitPart {
+            unit: &unit,
+            range: 0..3,
+        }];
+        let request = batch_request(&parts);
+        assert_eq!(request.deletes.len(), 1);
+        assert_eq!(request.patches[0].id, "2");
+        assert_eq!(request.posts[0].content, "192.0.2.3");
+        assert_eq!(request.len(), 3);
+    }
+}
