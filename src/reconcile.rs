@@ -28,11 +28,14 @@ pub struct ReconcileReport {
 }
 
 impl ReconcileReport {
-    /// Whether every change was applied (nothing refused, nothing left unknown).
+    /// Whether the zone is as desired: the last reading needed no change, or the
+    /// last apply went through whole (nothing refused, nothing left unknown).
     pub fn converged(&self) -> bool {
-        self.applied
-            .last()
-            .is_none_or(|a| a.refused.is_empty() && !a.needs_reread && a.stopped.is_none())
+        !self.plan.has_changes()
+            || self
+                .applied
+                .last()
+                .is_some_and(|a| a.refused.is_empty() && !a.needs_reread && a.stopped.is_none())
     }
 }
 

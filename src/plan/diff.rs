@@ -2,7 +2,7 @@
 //! differences into record operations.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use crate::endpoint::{Endpoint, RecordType, Zone, ZoneRecord, label, zone_for};
 use crate::registry::txt::{TxtRecord, TxtRegistry};
@@ -99,16 +99,16 @@ pub struct Context<'a> {
     /// Objects whose published records must not be deleted (see `plan::Desired`).
     pub held_resources: &'a BTreeSet<String>,
     /// How many endpoints of the whole zone each ownership record claims (a
-    /// legacy TXT record claims every type at its name but AAAA).
-    pub claims: BTreeMap<String, usize>,
+    /// legacy TXT record claims every type at its name but AAAA), by record id.
+    pub claims: HashMap<&'a str, usize>,
 }
 
 /// Counts, for every ownership record, the endpoints that rely on it.
-pub fn count_claims(state: &CurrentState) -> BTreeMap<String, usize> {
-    let mut claims = BTreeMap::new();
+pub fn count_claims(state: &CurrentState) -> HashMap<&str, usize> {
+    let mut claims = HashMap::with_capacity(state.endpoints.len());
     for c in &state.endpoints {
         for o in &c.ownership_records {
-            *claims.entry(o.record.id.clone()).or_insert(0) += 1;
+            *claims.entry(o.record.id.as_str()).or_insert(0) += 1;
         }
     }
     claims
@@ -242,7 +242,7 @@ impl Context<'_> {
             released.entry(record.id.clone()).or_insert((0, record)).0 += 1;
         }
         for (id, (count, record)) in released {
-            if self.claims.get(&id).copied().unwrap_or(0) <= count {
+            if self.claims.get(id.as_str()).copied().unwrap_or(0) <= count {
                 ops.deletes.push(RecordOp::Delete { record });
             }
         }

@@ -69,6 +69,8 @@ pub struct CallEntry {
     /// The request's JSON body, kept (with the history) so that tests can check
     /// what a client sent against the API schema.
     pub body: Option<serde_json::Value>,
+    /// The answer's JSON body, kept on the same terms as `body`.
+    pub response: Option<serde_json::Value>,
     pub at: SystemTime,
 }
 

@@ -20,6 +20,9 @@ pub enum WriteFault {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Faults {
     latency: Duration,
+    /// Delay added after a request was processed, before its answer: a client
+    /// that times out then does not know that its write was applied.
+    answer_delay: Duration,
     throttle_left: u32,
     throttle_retry_after: Duration,
     /// Write calls seen so far.
@@ -54,6 +57,15 @@ impl Faults {
 
     pub fn set_latency(&mut self, latency: Duration) {
         self.latency = latency;
+    }
+
+    /// The delay added after processing, before the answer.
+    pub fn answer_delay(&self) -> Duration {
+        self.answer_delay
+    }
+
+    pub fn set_answer_delay(&mut self, delay: Duration) {
+        self.answer_delay = delay;
     }
 
     /// Refuses the next `throttle.calls` calls with 429.

@@ -225,6 +225,12 @@ impl SandboxHandle {
         lock(&self.shared.faults).set_latency(latency);
     }
 
+    /// Delays every answer by `delay` after the request was processed (a write is
+    /// applied, then its answer comes late).
+    pub fn set_answer_delay(&self, delay: Duration) {
+        lock(&self.shared.faults).set_answer_delay(delay);
+    }
+
     /// Refuses the next calls with 429.
     pub fn throttle(&self, throttle: Throttle) {
         lock(&self.shared.faults).throttle(throttle);

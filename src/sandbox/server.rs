@@ -87,6 +87,10 @@ pub async fn handle(
         body,
     };
     let reply = shared.process(request);
+    let answer_delay = lock(&shared.faults).answer_delay();
+    if !answer_delay.is_zero() {
+        tokio::time::sleep(answer_delay).await;
+    }
     if reply.drop_connection {
         connection.drop_connection();
     }
@@ -129,6 +133,7 @@ impl Shared {
             status: None,
             operations: None,
             body: None,
+            response: None,
             at: SystemTime::now(),
         };
         let verdict = self
@@ -148,8 +153,12 @@ impl Shared {
             Ok(passed) => passed,
             Err((error, retry_after)) => {
                 entry.status = Some(error.status);
+                let body = failure_body(&error);
+                if self.keep_history {
+                    entry.response = Some(body.clone());
+                }
                 lock(&self.log).push(entry);
-                return reply(error.status, failure_body(&error), retry_after, false);
+                return reply(error.status, body, retry_after, false);
             }
         };
         let drop_connection = fault == WriteFault::ResetAfterApply;
@@ -157,8 +166,12 @@ impl Shared {
             Ok(body) => body,
             Err(error) => {
                 entry.status = (!drop_connection).then_some(error.status);
+                let body = failure_body(&error);
+                if self.keep_history && !drop_connection {
+                    entry.response = Some(body.clone());
+                }
                 lock(&self.log).push(entry);
-                return reply(error.status, failure_body(&error), None, drop_connection);
+                return reply(error.status, body, None, drop_connection);
             }
         };
 
@@ -184,6 +197,9 @@ impl Shared {
         };
         entry.status = (!drop_connection).then_some(status);
         entry.operations = outcome.operations;
+        if self.keep_history && !drop_connection {
+            entry.response = Some(body.clone());
+        }
         // Logged under the store lock, so that the log's order is the order in
         // which writes were applied and each history entry is exactly the state
         // its call produced.
