@@ -727,11 +727,14 @@ mod tests {
             let argv: Vec<&str> = std::iter::once("flaredns").chain(args.iter().map(String::as_str)).collect();
             if let Ok(parsed) = parse(argv, &env) {
                 let args = match &parsed.cli.command {
-                    None => parsed.cli.controller.clone(),
-                    Some(Command::Config(args)) => args.clone(),
-                    Some(Command::Plan(args)) => args.controller_args(),
+                    None => Some(parsed.cli.controller.clone()),
+                    Some(Command::Config(args)) => Some(args.clone()),
+                    Some(Command::Plan(args)) => Some(args.controller_args()),
+                    Some(Command::Sandbox(_)) => None,
                 };
-                let _ = Config::resolve(&args, &env);
+                if let Some(args) = args {
+                    let _ = Config::resolve(&args, &env);
+                }
             }
         }
     }

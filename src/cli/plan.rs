@@ -7,6 +7,9 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 
+use crate::provider::cloudflare::StartupError;
+use crate::provider::cloudflare::error::{CredentialOrigin, explain_startup};
+
 use super::{OutputFormat, PlanArgs};
 use crate::config::Config;
 use crate::endpoint::{Zone, ZoneRecord, normalize_name, zone_for};
@@ -26,13 +29,10 @@ pub fn run(args: &PlanArgs, config: &Config) -> anyhow::Result<ExitCode> {
     let manifests = manifest::load(&args.manifests)?;
     let output = manifest::endpoints(&manifests, &source_config, &config.sources.kinds);
 
-    let Some(zone_file) = &args.zone_file else {
-        bail!(
-            "reading the live zone needs Cloudflare credentials and is not part of this build; \
-             save the zone with Cloudflare's list-records call and pass --zone-file"
-        );
+    let zone = match &args.zone_file {
+        Some(path) => read_zone_file(path, args, config)?,
+        None => read_live_zone(config)?,
     };
-    let zone = read_zone_file(zone_file, args, config)?;
     let plan_config = setup::plan_config(config, zone.zones)?;
     let state = registry.resolve(zone.records);
     let desired = Desired {
@@ -151,4 +151,34 @@ fn zones_of(records: &[DnsRecord], args: &PlanArgs, config: &Config) -> Vec<Zone
             paid_plan: args.paid_plan,
         })
         .collect()
+}
+
+/// Reads the live zones through the Cloudflare client: token verify, zones,
+/// record listings. Read-only: `plan` never writes.
+fn read_live_zone(config: &Config) -> anyhow::Result<ZoneFile> {
+    let provider = setup::cloudflare(config)?;
+    let domain_filter = setup::domain_filter(config)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let zones = provider
+            .connect(&domain_filter)
+            .await
+            .map_err(|e| match e {
+                StartupError::Api(api) => anyhow::anyhow!(
+                    "{}",
+                    explain_startup(&api, &CredentialOrigin::from_environment())
+                ),
+                other => anyhow::anyhow!("{other}"),
+            })?;
+        let records = provider.read(&zones).await?;
+        Ok(ZoneFile {
+            zones,
+            records,
+            outside_zones: 0,
+            unsupported: 0,
+        })
+    })
 }

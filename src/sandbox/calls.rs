@@ -191,6 +191,8 @@ mod tests {
             zone_id: None,
             status,
             operations: None,
+            body: None,
+            response: None,
             at: SystemTime::now(),
         }
     }

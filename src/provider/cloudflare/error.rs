@@ -134,6 +134,18 @@ pub struct CredentialOrigin {
     pub token: bool,
 }
 
+impl CredentialOrigin {
+    /// Reads `FLAREDNS_TOKEN_SECRET_REF` and whether `CF_API_TOKEN` is set.
+    pub fn from_environment() -> Self {
+        CredentialOrigin {
+            secret_ref: std::env::var("FLAREDNS_TOKEN_SECRET_REF")
+                .ok()
+                .filter(|v| !v.is_empty()),
+            token: std::env::var_os("CF_API_TOKEN").is_some(),
+        }
+    }
+}
+
 /// What a user must do about a start-up failure: one line, naming the fix.
 pub fn explain_startup(error: &ApiError, origin: &CredentialOrigin) -> String {
     if error.has_code(code::INVALID_HEADERS)
