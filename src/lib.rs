@@ -19,3 +19,4 @@ pub mod sandbox;
 pub mod secret;
 pub mod setup;
 pub mod source;
+pub mod telemetry;

@@ -399,6 +399,18 @@ async fn a_refused_record_is_reported_and_every_other_unit_applied() {
         report.calls.batch
     );
     assert_eq!(handle.records(ZONE).unwrap().len(), 31);
+    // The refusal is counted, and every request by operation and status.
+    let mut registry = prometheus_client::registry::Registry::default();
+    cf.client().metrics().register(&mut registry);
+    let text = flaredns::telemetry::metrics::encode(&registry);
+    assert!(
+        text.contains("flaredns_cloudflare_refused_changes_total 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"flaredns_cloudflare_requests_total{operation="batch",status="400"}"#),
+        "{text}"
+    );
     check_wire(&handle.call_log());
     never_without_owner(&handle);
 }

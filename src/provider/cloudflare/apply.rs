@@ -154,6 +154,7 @@ async fn send_parts(
                     report.needs_reread = true;
                 } else {
                     tracing::warn!(zone = zone_id, %name, %error, "Cloudflare refused a change");
+                    client.metrics().refused_changes.inc();
                     report.refused.push(RefusedUnit {
                         zone_id: zone_id.to_string(),
                         name,

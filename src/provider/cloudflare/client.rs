@@ -22,6 +22,7 @@ use super::error::ApiError;
 use super::ratelimit::{Limiter, RateLimitConfig, parse_ratelimit_header, parse_retry_after};
 use super::types::{BatchRequest, BatchResponse, DnsRecord, Envelope, TokenVerify, Zone};
 use crate::config::CloudflareCredentials;
+use crate::telemetry::metrics::{CloudflareMetrics, RequestLabels};
 
 /// Cloudflare's largest `per_page` for zones.
 const ZONES_PER_PAGE: u32 = 50;
@@ -148,6 +149,7 @@ pub struct Client {
 }
 
 struct Inner {
+    metrics: CloudflareMetrics,
     http: reqwest::Client,
     base: String,
     credentials: CloudflareCredentials,
@@ -196,6 +198,7 @@ impl Client {
             .map_err(|e| ClientConfigError::Tls(e.to_string()))?;
         Ok(Client {
             inner: Arc::new(Inner {
+                metrics: CloudflareMetrics::default(),
                 http,
                 base,
                 credentials: config.credentials,
@@ -204,6 +207,11 @@ impl Client {
                 counters: CallCounters::default(),
             }),
         })
+    }
+
+    /// The client's metrics (register them to serve them).
+    pub fn metrics(&self) -> &CloudflareMetrics {
+        &self.inner.metrics
     }
 
     /// The calls made so far.
@@ -363,6 +371,7 @@ impl Client {
             }
             tracing::trace!(call = %what, attempt, "cloudflare request");
             let outcome = request.send().await;
+            self.record(kind, outcome.as_ref().ok().map(|r| r.status()));
             match outcome {
                 Err(error) => {
                     let reason = transport_reason(&error);
@@ -447,6 +456,26 @@ impl Client {
         {
             lock(&self.inner.limiter).observe(Instant::now(), budget);
         }
+    }
+
+    fn record(&self, kind: CallKind, status: Option<StatusCode>) {
+        let operation = match kind {
+            CallKind::Verify => "verify",
+            CallKind::Zones => "zones",
+            CallKind::List => "list",
+            CallKind::Batch => "batch",
+            CallKind::Single => "single",
+        };
+        let labels = RequestLabels {
+            operation: operation.to_string(),
+            status: status.map_or("error".to_string(), |s| s.as_u16().to_string()),
+        };
+        self.inner.metrics.requests.get_or_create(&labels).inc();
+        let remaining = lock(&self.inner.limiter).remaining(Instant::now());
+        self.inner
+            .metrics
+            .rate_limit_remaining
+            .set(i64::from(remaining));
     }
 
     fn count(&self, kind: CallKind) {

@@ -1,0 +1,4 @@
+//! What flaredns tells its operators: metrics (and, as they arrive, logs and
+//! health endpoints).
+
+pub mod metrics;
