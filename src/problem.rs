@@ -28,6 +28,19 @@ impl ObjectRef {
         }
     }
 
+    /// The reference of an object from its kind and metadata (a missing name or
+    /// namespace reads as empty).
+    pub fn from_meta(
+        kind: &str,
+        meta: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta,
+    ) -> Self {
+        ObjectRef::new(
+            kind,
+            meta.namespace.as_deref().unwrap_or_default(),
+            meta.name.as_deref().unwrap_or_default(),
+        )
+    }
+
     /// The `resource` label ExternalDNS writes for this object: `ingress/<ns>/<name>`,
     /// `service/<ns>/<name>` or `crd/<ns>/<name>`.
     pub fn resource_label(&self) -> String {

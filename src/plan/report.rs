@@ -31,7 +31,7 @@ use comfy_table::presets::{ASCII_MARKDOWN, NOTHING};
 use comfy_table::{ContentArrangement, Table};
 use serde_json::{Value, json};
 
-use crate::endpoint::Endpoint;
+use crate::endpoint::{Endpoint, EndpointKey};
 use crate::problem::{Consequence, Problem};
 
 use super::{Action, Plan, RecordOp, SkipReason};
@@ -129,7 +129,7 @@ impl Report<'_> {
                 })
             })
             .collect();
-        let named = |key: &crate::endpoint::EndpointKey, resource: &Option<String>| {
+        let named = |key: &EndpointKey, resource: &Option<String>| {
             let mut v = json!({ "name": key.dns_name, "type": key.record_type });
             if let Some(r) = resource {
                 v["resource"] = json!(r);
@@ -267,19 +267,21 @@ impl Report<'_> {
                 rows,
             ));
         }
+        let keyed = |key: &EndpointKey, resource: &Option<String>, rest: &[&str]| {
+            let mut row = vec![
+                key.dns_name.clone(),
+                key.record_type.to_string(),
+                resource.clone().unwrap_or_default(),
+            ];
+            row.extend(rest.iter().map(|s| s.to_string()));
+            row
+        };
         if !plan.in_sync.is_empty() {
             heading(&mut out, "In sync (no write)");
             let rows = plan
                 .in_sync
                 .iter()
-                .map(|s| {
-                    vec![
-                        s.key.dns_name.clone(),
-                        s.key.record_type.to_string(),
-                        s.resource.clone().unwrap_or_default(),
-                        s.detail.clone(),
-                    ]
-                })
+                .map(|s| keyed(&s.key, &s.resource, &[&s.detail]))
                 .collect();
             out.push_str(&table(
                 markdown,
@@ -292,15 +294,7 @@ impl Report<'_> {
             let rows = plan
                 .skipped
                 .iter()
-                .map(|s| {
-                    vec![
-                        s.key.dns_name.clone(),
-                        s.key.record_type.to_string(),
-                        s.resource.clone().unwrap_or_default(),
-                        skip_label(&s.reason).to_string(),
-                        s.detail.clone(),
-                    ]
-                })
+                .map(|s| keyed(&s.key, &s.resource, &[skip_label(&s.reason), &s.detail]))
                 .collect();
             out.push_str(&table(
                 markdown,
@@ -337,14 +331,7 @@ impl Report<'_> {
             let rows = plan
                 .adjustments
                 .iter()
-                .map(|a| {
-                    vec![
-                        a.key.dns_name.clone(),
-                        a.key.record_type.to_string(),
-                        a.resource.clone().unwrap_or_default(),
-                        a.message.clone(),
-                    ]
-                })
+                .map(|a| keyed(&a.key, &a.resource, &[&a.message]))
                 .collect();
             out.push_str(&table(
                 markdown,

@@ -22,11 +22,7 @@ use super::{ObjectKind, SourceConfig, SourceOutput, selected};
 
 /// The `ObjectRef` of a DNSEndpoint.
 pub fn object_ref(object: &DNSEndpoint) -> ObjectRef {
-    ObjectRef::new(
-        "DNSEndpoint",
-        object.metadata.namespace.as_deref().unwrap_or_default(),
-        object.metadata.name.as_deref().unwrap_or_default(),
-    )
+    ObjectRef::from_meta("DNSEndpoint", &object.metadata)
 }
 
 /// Whether the DNSEndpoint is in scope (namespace, label and annotation filters).

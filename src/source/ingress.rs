@@ -17,11 +17,7 @@ use super::{ObjectKind, SourceConfig, SourceOutput, selected};
 
 /// The `ObjectRef` of an Ingress.
 pub fn object_ref(ingress: &Ingress) -> ObjectRef {
-    ObjectRef::new(
-        "Ingress",
-        ingress.metadata.namespace.as_deref().unwrap_or_default(),
-        ingress.metadata.name.as_deref().unwrap_or_default(),
-    )
+    ObjectRef::from_meta("Ingress", &ingress.metadata)
 }
 
 /// Whether the Ingress is in scope (see [`selected`]).

@@ -231,11 +231,7 @@ fn placement(pod: &Pod) -> PodPlacement {
 
 /// The `ObjectRef` of a Service.
 pub fn object_ref(service: &Service) -> ObjectRef {
-    ObjectRef::new(
-        "Service",
-        service.metadata.namespace.as_deref().unwrap_or_default(),
-        service.metadata.name.as_deref().unwrap_or_default(),
-    )
+    ObjectRef::from_meta("Service", &service.metadata)
 }
 
 /// Whether the Service is in scope (see [`selected`]).
