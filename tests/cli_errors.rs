@@ -280,13 +280,14 @@ fn plan_needs_manifests() {
 }
 
 #[test]
-fn the_controller_is_not_part_of_this_build() {
+fn the_controller_without_credentials_says_what_to_set() {
     let output = flaredns(&["--source=ingress", "--provider=cloudflare"], &[]);
     assert_eq!(output.status.code(), Some(1));
     assert!(output.stdout.is_empty());
-    assert_eq!(
-        String::from_utf8_lossy(&output.stderr),
-        "error: the in-cluster controller is not part of this build yet; use `flaredns plan`\n"
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("no Cloudflare credentials: set CF_API_TOKEN"),
+        "{stderr}"
     );
     // Bad flags are still reported first, as usage errors.
     let output = flaredns(&["--source=node", "--provider=cloudflare"], &[]);

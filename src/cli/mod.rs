@@ -296,8 +296,9 @@ fn with_config(
 }
 
 /// Runs the in-cluster controller.
-fn run_controller(_config: &Config) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("the in-cluster controller is not part of this build yet; use `flaredns plan`")
+fn run_controller(config: &Config) -> anyhow::Result<ExitCode> {
+    crate::telemetry::log::init(config.telemetry.log_level, config.telemetry.log_format);
+    crate::controller::run(config)
 }
 
 /// `flaredns config`: the resolved configuration as pretty JSON.

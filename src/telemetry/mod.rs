@@ -1,4 +1,5 @@
 //! What flaredns tells its operators: metrics (and, as they arrive, logs and
 //! health endpoints).
 
+pub mod log;
 pub mod metrics;

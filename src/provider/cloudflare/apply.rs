@@ -50,7 +50,7 @@ pub struct ApplyReport {
     /// The records the applied batches wrote, as Cloudflare returned them (posts
     /// with their new ids), so that a zone view can be kept without re-reading.
     #[serde(skip)]
-    pub written: Vec<DnsRecord>,
+    pub written: Vec<(String, DnsRecord)>,
     /// The ids of records the applied batches deleted.
     #[serde(skip)]
     pub deleted: Vec<String>,
@@ -122,9 +122,12 @@ async fn send_parts(
                 report
                     .deleted
                     .extend(request.deletes.iter().map(|d| d.id.clone()));
-                report.written.extend(response.patches);
-                report.written.extend(response.puts);
-                report.written.extend(response.posts);
+                let zone = |r: DnsRecord| (zone_id.to_string(), r);
+                report
+                    .written
+                    .extend(response.patches.into_iter().map(zone));
+                report.written.extend(response.puts.into_iter().map(zone));
+                report.written.extend(response.posts.into_iter().map(zone));
                 tracing::debug!(zone = zone_id, operations, "batch applied");
             }
             Err(error) if error.is_refusal() => {

@@ -1,0 +1,232 @@
+//! The desired state: the endpoints each watched object asks for, and the
+//! problems found on it. The only thing the controller keeps of the cluster.
+//!
+//! Watchers feed it three operations, as a list/watch index: apply one object,
+//! delete one object, and, after a re-list, reset one kind to exactly the objects
+//! the list returned (so objects deleted while disconnected disappear). Every
+//! change bumps a version that the reconcile loop waits on.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Mutex;
+
+use tokio::sync::watch;
+
+use crate::endpoint::Endpoint;
+use crate::plan::Desired;
+use crate::problem::{Consequence, Problem};
+use crate::source::{SourceKind, SourceOutput};
+
+/// One watched object: its kind, namespace and name.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ObjectKey {
+    pub kind: SourceKind,
+    pub namespace: String,
+    pub name: String,
+}
+
+/// What one object contributes.
+#[derive(Clone, Debug, Default, PartialEq)]
+struct Entry {
+    endpoints: Vec<Endpoint>,
+    problems: Vec<Problem>,
+}
+
+/// The desired state, shared between the watchers and the reconcile loop.
+pub struct State {
+    objects: Mutex<BTreeMap<ObjectKey, Entry>>,
+    version: watch::Sender<u64>,
+}
+
+impl Default for State {
+    fn default() -> Self {
+        State {
+            objects: Mutex::new(BTreeMap::new()),
+            version: watch::channel(0).0,
+        }
+    }
+}
+
+impl State {
+    /// Records what `key` asks for now; a no-op when nothing changed (watch
+    /// events that change nothing DNS cares about wake nobody).
+    pub fn apply(&self, key: ObjectKey, output: SourceOutput) {
+        let entry = Entry {
+            endpoints: output.endpoints,
+            problems: output.problems,
+        };
+        let changed = {
+            let mut objects = lock(&self.objects);
+            if entry.endpoints.is_empty() && entry.problems.is_empty() {
+                objects.remove(&key).is_some()
+            } else if objects.get(&key) == Some(&entry) {
+                false
+            } else {
+                objects.insert(key, entry);
+                true
+            }
+        };
+        if changed {
+            self.bump();
+        }
+    }
+
+    /// Forgets a deleted object.
+    pub fn delete(&self, key: &ObjectKey) {
+        let removed = lock(&self.objects).remove(key).is_some();
+        if removed {
+            self.bump();
+        }
+    }
+
+    /// After a re-list of `kind`: forgets every object of that kind the list did
+    /// not return.
+    pub fn reset(&self, kind: SourceKind, listed: &BTreeSet<ObjectKey>) {
+        let removed = {
+            let mut objects = lock(&self.objects);
+            let before = objects.len();
+            objects.retain(|key, _| key.kind != kind || listed.contains(key));
+            before != objects.len()
+        };
+        if removed {
+            self.bump();
+        }
+    }
+
+    /// The endpoints to plan, with the objects whose records must be held.
+    pub fn desired(&self) -> Desired {
+        let objects = lock(&self.objects);
+        let mut desired = Desired::default();
+        for entry in objects.values() {
+            desired.endpoints.extend(entry.endpoints.iter().cloned());
+            for problem in &entry.problems {
+                if problem.consequence == Consequence::Skipped {
+                    desired
+                        .held_resources
+                        .insert(problem.object.resource_label());
+                }
+            }
+        }
+        desired
+    }
+
+    /// Every problem currently known, for reporting.
+    pub fn problems(&self) -> Vec<Problem> {
+        lock(&self.objects)
+            .values()
+            .flat_map(|e| e.problems.iter().cloned())
+            .collect()
+    }
+
+    /// Number of objects that contribute something.
+    pub fn objects(&self) -> usize {
+        lock(&self.objects).len()
+    }
+
+    /// A receiver that sees every change of the state.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.version.subscribe()
+    }
+
+    fn bump(&self) {
+        self.version.send_modify(|v| *v += 1);
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // The map is only ever replaced entry by entry; a panic elsewhere cannot
+    // leave it half-written.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::endpoint::RecordType;
+    use crate::problem::ObjectRef;
+
+    fn key(kind: SourceKind, name: &str) -> ObjectKey {
+        ObjectKey {
+            kind,
+            namespace: "default".to_string(),
+            name: name.to_string(),
+        }
+    }
+
+    fn output(name: &str, ip: &str) -> SourceOutput {
+        SourceOutput {
+            endpoints: vec![
+                Endpoint::new(name, RecordType::A, [ip])
+                    .unwrap()
+                    .with_label("resource", "ingress/default/x"),
+            ],
+            problems: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn apply_delete_and_reset() {
+        let state = State::default();
+        let rx = state.subscribe();
+        state.apply(
+            key(SourceKind::Ingress, "a"),
+            output("a.example.com", "192.0.2.1"),
+        );
+        state.apply(
+            key(SourceKind::Ingress, "b"),
+            output("b.example.com", "192.0.2.2"),
+        );
+        state.apply(
+            key(SourceKind::Service, "c"),
+            output("c.example.com", "192.0.2.3"),
+        );
+        assert_eq!(state.desired().endpoints.len(), 3);
+        assert_eq!(*rx.borrow(), 3);
+        // The same again changes nothing.
+        state.apply(
+            key(SourceKind::Ingress, "a"),
+            output("a.example.com", "192.0.2.1"),
+        );
+        assert_eq!(*rx.borrow(), 3);
+        state.delete(&key(SourceKind::Ingress, "b"));
+        assert_eq!(state.desired().endpoints.len(), 2);
+        // A re-list of ingresses that no longer returns "a".
+        state.reset(SourceKind::Ingress, &BTreeSet::new());
+        let names: Vec<_> = state
+            .desired()
+            .endpoints
+            .into_iter()
+            .map(|e| e.dns_name)
+            .collect();
+        assert_eq!(names, vec!["c.example.com"]);
+    }
+
+    #[test]
+    fn skipped_fields_hold_their_object() {
+        let state = State::default();
+        let object = ObjectRef::new("Ingress", "default", "broken");
+        let problem = Problem::new(
+            &object,
+            "metadata.annotations[\"external-dns.alpha.kubernetes.io/hostname\"]",
+            "bad..example.com",
+            Consequence::Skipped,
+            "invalid-hostname",
+            "not a DNS name",
+        );
+        state.apply(
+            key(SourceKind::Ingress, "broken"),
+            SourceOutput {
+                endpoints: Vec::new(),
+                problems: vec![problem],
+            },
+        );
+        assert!(
+            state
+                .desired()
+                .held_resources
+                .contains("ingress/default/broken")
+        );
+        assert_eq!(state.problems().len(), 1);
+    }
+}

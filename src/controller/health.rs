@@ -1,0 +1,91 @@
+//! `/healthz`, `/readyz` and `/metrics` on `--metrics-address` (`:7979`, as
+//! ExternalDNS).
+//!
+//! Liveness is cheap: the server answers while the process runs. Readiness turns
+//! true once every watch has listed, Cloudflare's start-up checks passed and the
+//! loop runs (a warm standby is ready too).
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use prometheus_client::registry::Registry;
+
+use crate::telemetry::metrics::{CloudflareMetrics, encode};
+
+/// Shared health and metrics.
+#[derive(Clone, Default)]
+pub struct Health {
+    ready: Arc<AtomicBool>,
+    registry: Arc<Mutex<Registry>>,
+}
+
+impl Health {
+    pub fn new() -> Self {
+        Health::default()
+    }
+
+    pub fn set_ready(&self, ready: bool) {
+        self.ready.store(ready, Ordering::Relaxed);
+    }
+
+    pub fn register_metrics(&self, metrics: &CloudflareMetrics) {
+        if let Ok(mut registry) = self.registry.lock() {
+            metrics.register(&mut registry);
+        }
+    }
+}
+
+/// `:7979` means every address, as in Go.
+fn bind_address(address: &str) -> String {
+    if address.starts_with(':') {
+        format!("0.0.0.0{address}")
+    } else {
+        address.to_string()
+    }
+}
+
+/// Serves until the task is aborted.
+pub async fn serve(address: String, health: Health) {
+    let app = Router::new()
+        .route("/healthz", get(|| async { "OK" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .with_state(health);
+    let address = bind_address(&address);
+    match tokio::net::TcpListener::bind(&address).await {
+        Ok(listener) => {
+            tracing::info!(%address, "serving /healthz, /readyz and /metrics");
+            if let Err(error) = axum::serve(listener, app).await {
+                tracing::error!(%error, "the health server stopped");
+            }
+        }
+        Err(error) => tracing::error!(%address, %error, "cannot listen for /healthz and /metrics"),
+    }
+}
+
+async fn readyz(State(health): State<Health>) -> impl IntoResponse {
+    if health.ready.load(Ordering::Relaxed) {
+        (StatusCode::OK, "OK")
+    } else {
+        (StatusCode::SERVICE_UNAVAILABLE, "not ready")
+    }
+}
+
+async fn metrics(State(health): State<Health>) -> impl IntoResponse {
+    let text = match health.registry.lock() {
+        Ok(registry) => encode(&registry),
+        Err(_) => String::new(),
+    };
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        text,
+    )
+}

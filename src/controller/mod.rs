@@ -1,0 +1,421 @@
+//! The in-cluster controller: watchers feed the desired state, a debounced loop
+//! reconciles it with Cloudflare, only the lease holder writes.
+//!
+//! Wiring reads top to bottom in [`run`]: clients, health server, watchers,
+//! leader election, then the reconcile loop until SIGTERM (or one pass with
+//! `--once`).
+
+pub mod desired;
+mod health;
+mod watch;
+
+use std::collections::BTreeSet;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use tokio::sync::watch as channel;
+
+use self::desired::State;
+use self::health::Health;
+use self::watch::WatchScope;
+use crate::config::{Config, SourceKind};
+use crate::endpoint::{Zone, ZoneRecord};
+use crate::plan::{self, Action, PlanConfig};
+use crate::provider::cloudflare::apply::ApplyReport;
+use crate::provider::cloudflare::error::{CredentialOrigin, explain_startup};
+use crate::provider::cloudflare::{Cloudflare, StartupError};
+use crate::registry::txt::TxtRegistry;
+use crate::setup;
+
+/// Wait after a change before reconciling, so that a burst of events (a
+/// rollout touching many objects) costs one reconcile, not many.
+pub const DEFAULT_DEBOUNCE: Duration = Duration::from_millis(200);
+
+/// Backoff bounds for retrying Cloudflare's start-up checks as a controller.
+const STARTUP_RETRY_MIN: Duration = Duration::from_secs(1);
+const STARTUP_RETRY_MAX: Duration = Duration::from_secs(60);
+
+/// Runs the controller with a resolved configuration.
+pub fn run(config: &Config) -> anyhow::Result<ExitCode> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(run_async(config))
+}
+
+async fn run_async(config: &Config) -> anyhow::Result<ExitCode> {
+    let source_config = Arc::new(setup::source_config(config)?);
+    let registry = setup::registry(config)?;
+    let provider = setup::cloudflare(config)?;
+    let domain_filter = setup::domain_filter(config)?;
+    let client = kube_client(config).await?;
+
+    let health = Health::new();
+    health.register_metrics(provider.client().metrics());
+    let address = config.telemetry.metrics_address.clone();
+    let server = tokio::spawn(health::serve(address, health.clone()));
+
+    // Watchers: one per source, each telling when it has listed everything.
+    let state = Arc::new(State::default());
+    let scope = WatchScope {
+        namespace: config.sources.namespace.clone().filter(|n| !n.is_empty()),
+        label_selector: config.sources.label_filter.clone(),
+        crd_api_version: config.sources.crd_api_version.clone(),
+        crd_kind: config.sources.crd_kind.clone(),
+    };
+    let mut synced = Vec::new();
+    for kind in &config.sources.kinds {
+        let (tx, rx) = channel::channel(false);
+        synced.push(rx);
+        let (client, scope, cfg, state) = (
+            client.clone(),
+            scope.clone(),
+            source_config.clone(),
+            state.clone(),
+        );
+        match kind {
+            SourceKind::Ingress => tokio::spawn(watch::ingresses(client, scope, cfg, state, tx)),
+            SourceKind::Service => tokio::spawn(watch::services(client, scope, cfg, state, tx)),
+            SourceKind::Crd => tokio::spawn(watch::dns_endpoints(client, scope, cfg, state, tx)),
+        };
+    }
+
+    let leader = leader_election(config, client.clone()).await?;
+    let zones = connect(&provider, &domain_filter, config.sync.once, &health).await?;
+    let plan_config = setup::plan_config(config, zones)?;
+
+    let mut reconciler = Reconciler {
+        provider,
+        registry,
+        plan_config,
+        state: state.clone(),
+        view: None,
+        dry_run: config.sync.dry_run,
+    };
+    for rx in &mut synced {
+        rx.wait_for(|done| *done).await.ok();
+    }
+    tracing::info!(objects = state.objects(), "every source listed");
+
+    let outcome = if config.sync.once {
+        let ok = reconciler.pass(true).await;
+        Ok(if ok {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::FAILURE
+        })
+    } else {
+        health.set_ready(true);
+        let timing = Timing {
+            interval: config.sync.interval,
+            debounce: DEFAULT_DEBOUNCE,
+            min_gap: if config.sync.min_event_sync_interval.is_zero() {
+                Duration::ZERO
+            } else {
+                config.sync.min_event_sync_interval.min(DEFAULT_DEBOUNCE)
+            },
+        };
+        reconciler.run(timing, leader, shutdown_signal()).await;
+        Ok(ExitCode::SUCCESS)
+    };
+    server.abort();
+    outcome
+}
+
+/// A kube client from `--server`/`--kubeconfig`, else the in-cluster config or
+/// the local kubeconfig.
+async fn kube_client(config: &Config) -> anyhow::Result<kube::Client> {
+    let k = &config.kubernetes;
+    let mut kube_config = if let Some(path) = &k.kubeconfig {
+        let kubeconfig = kube::config::Kubeconfig::read_from(path)
+            .with_context(|| format!("cannot read --kubeconfig {}", path.display()))?;
+        kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await?
+    } else if let Some(server) = &k.server {
+        kube::Config::new(
+            server
+                .parse()
+                .with_context(|| format!("--server {server:?} is not a URL"))?,
+        )
+    } else {
+        kube::Config::infer().await.context(
+            "cannot find the Kubernetes API: run in a cluster, or pass --kubeconfig or --server",
+        )?
+    };
+    if let Some(server) = &k.server {
+        kube_config.cluster_url = server
+            .parse()
+            .with_context(|| format!("--server {server:?} is not a URL"))?;
+    }
+    kube_config.read_timeout = Some(k.request_timeout.max(Duration::from_secs(1)));
+    Ok(kube::Client::try_from(kube_config)?)
+}
+
+/// Cloudflare's start-up checks. Under `--once` a failure is one line and an
+/// exit; as a controller it is retried with backoff while not ready.
+async fn connect(
+    provider: &Cloudflare,
+    domain_filter: &crate::filter::DomainFilter,
+    once: bool,
+    health: &Health,
+) -> anyhow::Result<Vec<Zone>> {
+    let mut delay = STARTUP_RETRY_MIN;
+    loop {
+        match provider.connect(domain_filter).await {
+            Ok(zones) => {
+                let names: Vec<&str> = zones.iter().map(|z| z.name.as_str()).collect();
+                tracing::info!(zones = ?names, "Cloudflare zones");
+                return Ok(zones);
+            }
+            Err(error) => {
+                let message = match &error {
+                    StartupError::Api(api) => {
+                        explain_startup(api, &CredentialOrigin::from_environment())
+                    }
+                    other => other.to_string(),
+                };
+                if once {
+                    anyhow::bail!("{message}");
+                }
+                health.set_ready(false);
+                tracing::error!(retry_in = ?delay, "{message}");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(STARTUP_RETRY_MAX);
+            }
+        }
+    }
+}
+
+/// Leader election: `None` when off (this replica always writes).
+async fn leader_election(
+    config: &Config,
+    client: kube::Client,
+) -> anyhow::Result<Option<channel::Receiver<bool>>> {
+    let election = &config.leader_election;
+    if !election.enabled || config.sync.once {
+        return Ok(None);
+    }
+    let namespace = election
+        .namespace
+        .clone()
+        .or_else(|| {
+            std::fs::read_to_string("/var/run/secrets/kubernetes.io/serviceaccount/namespace").ok()
+        })
+        .unwrap_or_else(|| "default".to_string());
+    let identity = replica_identity();
+    tracing::info!(%identity, lease = %election.lease_name, %namespace, "leader election");
+    let manager = kube_lease_manager::LeaseManagerBuilder::new(client, &election.lease_name)
+        .with_namespace(namespace.trim())
+        .with_identity(identity)
+        .with_duration(LEASE_SECONDS)
+        .with_grace(LEASE_GRACE_SECONDS)
+        .build()
+        .await
+        .context("cannot set up leader election")?;
+    let (rx, _task) = manager.watch().await;
+    Ok(Some(rx))
+}
+
+/// A standby takes over within one lease period.
+const LEASE_SECONDS: u64 = 15;
+const LEASE_GRACE_SECONDS: u64 = 5;
+
+/// `$POD_NAME`, else `$HOSTNAME`, else the host name plus a random suffix, so two
+/// processes on one host never share an identity.
+pub fn replica_identity() -> String {
+    let from_env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    from_env("POD_NAME")
+        .or_else(|| from_env("HOSTNAME"))
+        .unwrap_or_else(|| {
+            let host = std::fs::read_to_string("/etc/hostname")
+                .map(|h| h.trim().to_string())
+                .unwrap_or_else(|_| "flaredns".to_string());
+            format!("{host}-{:08x}", rand::random::<u32>())
+        })
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => return std::future::pending().await,
+            };
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = tokio::signal::ctrl_c() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// When the loop reconciles.
+#[derive(Clone, Copy, Debug)]
+struct Timing {
+    /// Full resync: re-read the zone to find and repair drift.
+    interval: Duration,
+    debounce: Duration,
+    /// Least time between two reconciles.
+    min_gap: Duration,
+}
+
+/// One reconcile pass at a time, with the zone view kept between passes.
+struct Reconciler {
+    provider: Cloudflare,
+    registry: TxtRegistry,
+    plan_config: PlanConfig,
+    state: Arc<State>,
+    /// The zone as of the last read plus flaredns's own writes since.
+    view: Option<Vec<ZoneRecord>>,
+    dry_run: bool,
+}
+
+impl Reconciler {
+    async fn run(
+        &mut self,
+        timing: Timing,
+        leader: Option<channel::Receiver<bool>>,
+        shutdown: impl std::future::Future<Output = ()>,
+    ) {
+        let mut changes = self.state.subscribe();
+        let mut leader = leader;
+        let mut shutdown = std::pin::pin!(shutdown);
+        let mut next_resync = Instant::now();
+        let mut last_pass = Instant::now() - timing.min_gap;
+        loop {
+            let is_leader = leader.as_ref().is_none_or(|rx| *rx.borrow());
+            let full = Instant::now() >= next_resync;
+            if is_leader {
+                let wait = timing.min_gap.saturating_sub(last_pass.elapsed());
+                tokio::time::sleep(wait).await;
+                self.pass(full).await;
+                last_pass = Instant::now();
+                if full {
+                    next_resync = Instant::now() + timing.interval;
+                }
+            } else {
+                // A standby keeps its state warm and drops its zone view: the
+                // leader writes, so the view would go stale.
+                self.view = None;
+            }
+            let leader_changed = async {
+                match leader.as_mut() {
+                    Some(rx) => {
+                        if rx.changed().await.is_err() {
+                            std::future::pending::<()>().await;
+                        }
+                    }
+                    None => std::future::pending::<()>().await,
+                }
+            };
+            tokio::select! {
+                _ = &mut shutdown => {
+                    tracing::info!("shutting down");
+                    return;
+                }
+                changed = changes.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                    // Let a burst settle, then reconcile once for all of it.
+                    tokio::time::sleep(timing.debounce).await;
+                    changes.borrow_and_update();
+                }
+                _ = tokio::time::sleep_until(next_resync.into()) => {}
+                _ = leader_changed => {
+                    next_resync = Instant::now();
+                }
+            }
+        }
+    }
+
+    /// One pass: read (when `full` or no view), plan, apply. Returns whether the
+    /// zone converged.
+    async fn pass(&mut self, full: bool) -> bool {
+        let started = Instant::now();
+        if full || self.view.is_none() {
+            match self.provider.read(&self.plan_config.zones).await {
+                Ok(records) => self.view = Some(records),
+                Err(error) => {
+                    tracing::error!(%error, "cannot read the zone; retrying at the next pass");
+                    return false;
+                }
+            }
+        }
+        let records = self.view.clone().unwrap_or_default();
+        let current = self.registry.resolve(records.clone());
+        let desired = self.state.desired();
+        let desired_count = desired.endpoints.len();
+        let plan = plan::compute(desired, &current, &self.registry, &self.plan_config);
+        for unit in &plan.units {
+            for change in &unit.changes {
+                let targets = change
+                    .after
+                    .as_ref()
+                    .or(change.before.as_ref())
+                    .map(|e| e.targets.join(","))
+                    .unwrap_or_default();
+                tracing::info!(
+                    action = %change.action,
+                    name = %change.key.dns_name,
+                    r#type = %change.key.record_type,
+                    %targets,
+                    object = change.resource.as_deref().unwrap_or(""),
+                    dry_run = self.dry_run,
+                    "{}",
+                    change.reason
+                );
+            }
+        }
+        let mut report = ApplyReport::default();
+        if !self.dry_run && plan.has_changes() {
+            report = self
+                .provider
+                .apply(&plan.units, &self.plan_config.zones)
+                .await;
+            self.update_view(&report);
+        }
+        tracing::info!(
+            desired = desired_count,
+            current = records.len(),
+            created = plan.count(Action::Create),
+            updated = plan.count(Action::Update),
+            deleted = plan.count(Action::Delete),
+            refused = report.refused.len(),
+            batches = report.batches.len(),
+            full_read = full,
+            duration_ms = started.elapsed().as_millis() as u64,
+            "reconciled"
+        );
+        report.refused.is_empty() && report.stopped.is_none() && !report.needs_reread
+    }
+
+    /// Keeps the zone view in step with flaredns's own writes, so an event-driven
+    /// pass needs no listing.
+    fn update_view(&mut self, report: &ApplyReport) {
+        if report.needs_reread || report.stopped.is_some() {
+            self.view = None;
+            return;
+        }
+        let Some(view) = self.view.as_mut() else {
+            return;
+        };
+        let deleted: BTreeSet<&str> = report.deleted.iter().map(String::as_str).collect();
+        view.retain(|r| !deleted.contains(r.id.as_str()));
+        for (zone_id, record) in &report.written {
+            if let Ok(record) = record.to_zone_record(zone_id) {
+                match view.iter_mut().find(|r| r.id == record.id) {
+                    Some(existing) => *existing = record,
+                    None => view.push(record),
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+//! Logging with tracing-subscriber: `--log-level` with ExternalDNS's (logrus)
+//! level names, `--log-format=text|json`, and `RUST_LOG` for finer filters.
+
+use tracing_subscriber::EnvFilter;
+
+use crate::config::{LogFormat, LogLevel};
+
+/// The tracing filter for a logrus level name. `panic` and `fatal` keep only
+/// errors (tracing has no coarser level); dependencies log at warning and above
+/// unless flaredns itself is at trace.
+pub fn filter(level: LogLevel) -> EnvFilter {
+    let ours = match level {
+        LogLevel::Panic | LogLevel::Fatal | LogLevel::Error => "error",
+        LogLevel::Warning => "warn",
+        LogLevel::Info => "info",
+        LogLevel::Debug => "debug",
+        LogLevel::Trace => "trace",
+    };
+    let others = if level == LogLevel::Trace {
+        "debug"
+    } else {
+        "warn"
+    };
+    EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new(format!("{others},flaredns={ours}")))
+}
+
+/// Installs the process's logger (once; later calls are ignored).
+pub fn init(level: LogLevel, format: LogFormat) {
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter(level))
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Text => builder.try_init(),
+    };
+}
