@@ -24,11 +24,32 @@ pub struct ObjectKey {
     pub name: String,
 }
 
+/// What the controller remembers of an object besides its endpoints: enough to
+/// address Events and status to it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ObjectInfo {
+    pub uid: Option<String>,
+    /// `metadata.generation` (DNSEndpoint status records it as observed).
+    pub generation: Option<i64>,
+    /// `status.observedGeneration` as the object carries it now.
+    pub observed_generation: Option<i64>,
+}
+
 /// What one object contributes.
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Entry {
+    info: ObjectInfo,
     endpoints: Vec<Endpoint>,
     problems: Vec<Problem>,
+}
+
+/// One object's contribution, as the reporters see it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ObjectView {
+    pub key: ObjectKey,
+    pub info: ObjectInfo,
+    pub endpoints: Vec<Endpoint>,
+    pub problems: Vec<Problem>,
 }
 
 /// The desired state, shared between the watchers and the reconcile loop.
@@ -49,21 +70,29 @@ impl Default for State {
 impl State {
     /// Records what `key` asks for now; a no-op when nothing changed (watch
     /// events that change nothing DNS cares about wake nobody).
-    pub fn apply(&self, key: ObjectKey, output: SourceOutput) {
+    pub fn apply(&self, key: ObjectKey, info: ObjectInfo, output: SourceOutput) {
         let entry = Entry {
+            info,
             endpoints: output.endpoints,
             problems: output.problems,
         };
         let changed = {
             let mut objects = lock(&self.objects);
-            if entry.endpoints.is_empty() && entry.problems.is_empty() {
-                objects.remove(&key).is_some()
-            } else if objects.get(&key) == Some(&entry) {
-                false
+            // A change that DNS or status cares about; not a new resourceVersion.
+            let changed = objects.get(&key).is_none_or(|before| {
+                before.endpoints != entry.endpoints
+                    || before.problems != entry.problems
+                    || before.info.generation != entry.info.generation
+            });
+            if entry.endpoints.is_empty()
+                && entry.problems.is_empty()
+                && key.kind != SourceKind::Crd
+            {
+                objects.remove(&key);
             } else {
                 objects.insert(key, entry);
-                true
             }
+            changed
         };
         if changed {
             self.bump();
@@ -107,6 +136,26 @@ impl State {
             }
         }
         desired
+    }
+
+    /// Every object that contributes something, for status and Events.
+    pub fn views(&self) -> Vec<ObjectView> {
+        lock(&self.objects)
+            .iter()
+            .map(|(key, e)| ObjectView {
+                key: key.clone(),
+                info: e.info.clone(),
+                endpoints: e.endpoints.clone(),
+                problems: e.problems.clone(),
+            })
+            .collect()
+    }
+
+    /// Notes that an object's status now carries `generation` as observed.
+    pub fn observed(&self, key: &ObjectKey, generation: i64) {
+        if let Some(entry) = lock(&self.objects).get_mut(key) {
+            entry.info.observed_generation = Some(generation);
+        }
     }
 
     /// Every problem currently known, for reporting.
@@ -171,14 +220,17 @@ mod tests {
         let rx = state.subscribe();
         state.apply(
             key(SourceKind::Ingress, "a"),
+            ObjectInfo::default(),
             output("a.example.com", "192.0.2.1"),
         );
         state.apply(
             key(SourceKind::Ingress, "b"),
+            ObjectInfo::default(),
             output("b.example.com", "192.0.2.2"),
         );
         state.apply(
             key(SourceKind::Service, "c"),
+            ObjectInfo::default(),
             output("c.example.com", "192.0.2.3"),
         );
         assert_eq!(state.desired().endpoints.len(), 3);
@@ -186,6 +238,7 @@ mod tests {
         // The same again changes nothing.
         state.apply(
             key(SourceKind::Ingress, "a"),
+            ObjectInfo::default(),
             output("a.example.com", "192.0.2.1"),
         );
         assert_eq!(*rx.borrow(), 3);
@@ -216,6 +269,7 @@ mod tests {
         );
         state.apply(
             key(SourceKind::Ingress, "broken"),
+            ObjectInfo::default(),
             SourceOutput {
                 endpoints: Vec::new(),
                 problems: vec![problem],

@@ -7,6 +7,7 @@
 
 pub mod desired;
 mod health;
+mod report;
 mod watch;
 
 use std::collections::BTreeSet;
@@ -87,6 +88,12 @@ async fn run_async(config: &Config) -> anyhow::Result<ExitCode> {
     let zones = connect(&provider, &domain_filter, config.sync.once, &health).await?;
     let plan_config = setup::plan_config(config, zones)?;
 
+    let reporter = report::Reporter::new(
+        client.clone(),
+        &config.sources.crd_api_version,
+        &config.sources.crd_kind,
+        config.sync.events_emit.clone(),
+    );
     let mut reconciler = Reconciler {
         provider,
         registry,
@@ -94,6 +101,7 @@ async fn run_async(config: &Config) -> anyhow::Result<ExitCode> {
         state: state.clone(),
         view: None,
         dry_run: config.sync.dry_run,
+        reporter,
     };
     for rx in &mut synced {
         rx.wait_for(|done| *done).await.ok();
@@ -275,6 +283,8 @@ struct Reconciler {
     /// The zone as of the last read plus flaredns's own writes since.
     view: Option<Vec<ZoneRecord>>,
     dry_run: bool,
+    /// DNSEndpoint status and Events.
+    reporter: report::Reporter,
 }
 
 impl Reconciler {
@@ -381,6 +391,9 @@ impl Reconciler {
                 .apply(&plan.units, &self.plan_config.zones)
                 .await;
             self.update_view(&report);
+        }
+        if !self.dry_run {
+            self.reporter.after_pass(&self.state, &plan, &report).await;
         }
         tracing::info!(
             desired = desired_count,

@@ -18,7 +18,7 @@ use kube::runtime::watcher::{self, Event};
 use kube::{Api, Client, Resource, ResourceExt};
 use tokio::sync::watch;
 
-use super::desired::{ObjectKey, State};
+use super::desired::{ObjectInfo, ObjectKey, State};
 use crate::crd::DNSEndpoint;
 use crate::problem::{Consequence, ObjectRef, Problem};
 use crate::source::service::ServiceInputs;
@@ -61,6 +61,14 @@ fn config(scope: &WatchScope) -> watcher::Config {
     config
 }
 
+fn info_of<K: ResourceExt>(object: &K, observed: Option<i64>) -> ObjectInfo {
+    ObjectInfo {
+        uid: object.uid(),
+        generation: object.meta().generation,
+        observed_generation: observed,
+    }
+}
+
 fn key_of<K: ResourceExt>(kind: SourceKind, object: &K) -> ObjectKey {
     ObjectKey {
         kind,
@@ -76,6 +84,7 @@ async fn feed<K, S>(
     state: Arc<State>,
     synced: Synced,
     map: impl Fn(&K) -> SourceOutput,
+    observed: impl Fn(&K) -> Option<i64>,
 ) where
     K: ResourceExt + Clone,
     S: Stream<Item = Result<Event<K>, watcher::Error>>,
@@ -91,7 +100,11 @@ async fn feed<K, S>(
             }
             Ok(Event::InitApply(object)) => {
                 let key = key_of(kind, &object);
-                state.apply(key.clone(), map(&object));
+                state.apply(
+                    key.clone(),
+                    info_of(&object, observed(&object)),
+                    map(&object),
+                );
                 if let Some(seen) = relisted.as_mut() {
                     seen.insert(key);
                 }
@@ -107,7 +120,11 @@ async fn feed<K, S>(
                 tracing::info!(source = %kind, objects = listed, "listed");
                 synced.send_replace(true);
             }
-            Ok(Event::Apply(object)) => state.apply(key_of(kind, &object), map(&object)),
+            Ok(Event::Apply(object)) => state.apply(
+                key_of(kind, &object),
+                info_of(&object, observed(&object)),
+                map(&object),
+            ),
             Ok(Event::Delete(object)) => state.delete(&key_of(kind, &object)),
             Err(error) => {
                 // Retried with backoff by the stream; the state keeps what it had.
@@ -133,6 +150,7 @@ pub async fn ingresses(
         state,
         synced,
         |ingress: &Ingress| source::ingress::endpoints(ingress, &cfg),
+        |_| None,
     )
     .await
 }
@@ -155,6 +173,7 @@ pub async fn services(
         state,
         synced,
         move |service: &Service| source::service::endpoints(service, &inputs, &cfg),
+        |_| None,
     )
     .await
 }
@@ -185,6 +204,12 @@ pub async fn dns_endpoints(
         state,
         synced,
         |object: &DynamicObject| dns_endpoint_output(object, &cfg),
+        |object: &DynamicObject| {
+            object
+                .data
+                .pointer("/status/observedGeneration")
+                .and_then(|g| g.as_i64())
+        },
     )
     .await
 }
@@ -195,8 +220,7 @@ pub fn dns_endpoint_output(object: &DynamicObject, cfg: &SourceConfig) -> Source
         Ok(value) => value,
         Err(error) => return undecodable(object, "", &error.to_string()),
     };
-    let deserializer = value;
-    match serde_path_to_error::deserialize::<_, DNSEndpoint>(deserializer) {
+    match serde_path_to_error::deserialize::<_, DNSEndpoint>(value) {
         Ok(endpoint) => source::dnsendpoint::endpoints(&endpoint, cfg),
         Err(error) => undecodable(
             object,
