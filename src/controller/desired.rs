@@ -56,6 +56,9 @@ pub struct ObjectView {
 pub struct State {
     objects: Mutex<BTreeMap<ObjectKey, Entry>>,
     version: watch::Sender<u64>,
+    /// When the oldest change not yet reconciled happened (for the
+    /// event-to-apply delay).
+    pending_since: Mutex<Option<std::time::Instant>>,
 }
 
 impl Default for State {
@@ -63,6 +66,7 @@ impl Default for State {
         State {
             objects: Mutex::new(BTreeMap::new()),
             version: watch::channel(0).0,
+            pending_since: Mutex::new(None),
         }
     }
 }
@@ -176,7 +180,13 @@ impl State {
         self.version.subscribe()
     }
 
+    /// Takes the time of the oldest change not yet reconciled.
+    pub fn take_pending_since(&self) -> Option<std::time::Instant> {
+        lock(&self.pending_since).take()
+    }
+
     fn bump(&self) {
+        lock(&self.pending_since).get_or_insert_with(std::time::Instant::now);
         self.version.send_modify(|v| *v += 1);
     }
 }

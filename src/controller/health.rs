@@ -15,7 +15,7 @@ use axum::response::IntoResponse;
 use axum::routing::get;
 use prometheus_client::registry::Registry;
 
-use crate::telemetry::metrics::{CloudflareMetrics, encode};
+use crate::telemetry::metrics::{CloudflareMetrics, ControllerMetrics, encode};
 
 /// Shared health and metrics.
 #[derive(Clone, Default)]
@@ -33,9 +33,10 @@ impl Health {
         self.ready.store(ready, Ordering::Relaxed);
     }
 
-    pub fn register_metrics(&self, metrics: &CloudflareMetrics) {
+    pub fn register_metrics(&self, cloudflare: &CloudflareMetrics, controller: &ControllerMetrics) {
         if let Ok(mut registry) = self.registry.lock() {
-            metrics.register(&mut registry);
+            cloudflare.register(&mut registry);
+            controller.register(&mut registry);
         }
     }
 }

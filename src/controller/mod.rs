@@ -29,6 +29,7 @@ use crate::provider::cloudflare::error::{CredentialOrigin, explain_startup};
 use crate::provider::cloudflare::{Cloudflare, StartupError};
 use crate::registry::txt::TxtRegistry;
 use crate::setup;
+use crate::telemetry::metrics::ControllerMetrics;
 
 /// Wait after a change before reconciling, so that a burst of events (a
 /// rollout touching many objects) costs one reconcile, not many.
@@ -55,7 +56,8 @@ async fn run_async(config: &Config) -> anyhow::Result<ExitCode> {
     let client = kube_client(config).await?;
 
     let health = Health::new();
-    health.register_metrics(provider.client().metrics());
+    let metrics = Arc::new(ControllerMetrics::default());
+    health.register_metrics(provider.client().metrics(), &metrics);
     let address = config.telemetry.metrics_address.clone();
     let server = tokio::spawn(health::serve(address, health.clone()));
 
@@ -71,16 +73,17 @@ async fn run_async(config: &Config) -> anyhow::Result<ExitCode> {
     for kind in &config.sources.kinds {
         let (tx, rx) = channel::channel(false);
         synced.push(rx);
-        let (client, scope, cfg, state) = (
+        let (client, scope, cfg, state, m) = (
             client.clone(),
             scope.clone(),
             source_config.clone(),
             state.clone(),
+            metrics.clone(),
         );
         match kind {
-            SourceKind::Ingress => tokio::spawn(watch::ingresses(client, scope, cfg, state, tx)),
-            SourceKind::Service => tokio::spawn(watch::services(client, scope, cfg, state, tx)),
-            SourceKind::Crd => tokio::spawn(watch::dns_endpoints(client, scope, cfg, state, tx)),
+            SourceKind::Ingress => tokio::spawn(watch::ingresses(client, scope, cfg, state, tx, m)),
+            SourceKind::Service => tokio::spawn(watch::services(client, scope, cfg, state, tx, m)),
+            SourceKind::Crd => tokio::spawn(watch::dns_endpoints(client, scope, cfg, state, tx, m)),
         };
     }
 
@@ -102,6 +105,7 @@ async fn run_async(config: &Config) -> anyhow::Result<ExitCode> {
         view: None,
         dry_run: config.sync.dry_run,
         reporter,
+        metrics: metrics.clone(),
     };
     for rx in &mut synced {
         rx.wait_for(|done| *done).await.ok();
@@ -285,6 +289,7 @@ struct Reconciler {
     dry_run: bool,
     /// DNSEndpoint status and Events.
     reporter: report::Reporter,
+    metrics: Arc<ControllerMetrics>,
 }
 
 impl Reconciler {
@@ -301,6 +306,7 @@ impl Reconciler {
         let mut last_pass = Instant::now() - timing.min_gap;
         loop {
             let is_leader = leader.as_ref().is_none_or(|rx| *rx.borrow());
+            self.metrics.leader.set(i64::from(is_leader));
             let full = Instant::now() >= next_resync;
             if is_leader {
                 let wait = timing.min_gap.saturating_sub(last_pass.elapsed());
@@ -350,11 +356,17 @@ impl Reconciler {
     /// zone converged.
     async fn pass(&mut self, full: bool) -> bool {
         let started = Instant::now();
+        let pending_since = self.state.take_pending_since();
+        self.metrics
+            .last_reconcile_timestamp_seconds
+            .set(unix_now());
         if full || self.view.is_none() {
             match self.provider.read(&self.plan_config.zones).await {
                 Ok(records) => self.view = Some(records),
                 Err(error) => {
                     tracing::error!(%error, "cannot read the zone; retrying at the next pass");
+                    self.metrics.registry_errors.inc();
+                    self.metrics.consecutive_soft_errors.inc();
                     return false;
                 }
             }
@@ -390,8 +402,16 @@ impl Reconciler {
                 .provider
                 .apply(&plan.units, &self.plan_config.zones)
                 .await;
+            if let Some(since) = pending_since {
+                self.metrics
+                    .event_to_apply
+                    .observe(since.elapsed().as_secs_f64());
+            }
             self.update_view(&report);
         }
+        let converged =
+            report.refused.is_empty() && report.stopped.is_none() && !report.needs_reread;
+        self.observe(&current, &plan, &report, full, converged, started);
         if !self.dry_run {
             self.reporter.after_pass(&self.state, &plan, &report).await;
         }
@@ -407,7 +427,133 @@ impl Reconciler {
             duration_ms = started.elapsed().as_millis() as u64,
             "reconciled"
         );
-        report.refused.is_empty() && report.stopped.is_none() && !report.needs_reread
+        converged
+    }
+
+    /// Sets the metrics one pass determines.
+    fn observe(
+        &self,
+        current: &crate::registry::CurrentState,
+        plan: &plan::Plan,
+        report: &ApplyReport,
+        full: bool,
+        converged: bool,
+        started: Instant,
+    ) {
+        use crate::endpoint::RecordType;
+        use crate::plan::SkipReason;
+        use crate::telemetry::metrics::{
+            ActionLabels, OwnerMismatchLabels, ReasonLabels, RecordTypeLabels, SourceTypeLabels,
+        };
+        let m = &self.metrics;
+        let by_type = |t: RecordType| RecordTypeLabels {
+            record_type: t.to_string(),
+        };
+        m.registry_records.clear();
+        let mut zone_counts: std::collections::BTreeMap<RecordType, i64> = Default::default();
+        for c in &current.endpoints {
+            *zone_counts.entry(c.endpoint.record_type).or_default() += c.records.len() as i64;
+        }
+        for (t, n) in &zone_counts {
+            m.registry_records.get_or_create(&by_type(*t)).set(*n);
+        }
+        m.registry_endpoints.set(current.endpoints.len() as i64);
+        m.registry_a_records
+            .set(zone_counts.get(&RecordType::A).copied().unwrap_or(0));
+        m.registry_aaaa_records
+            .set(zone_counts.get(&RecordType::Aaaa).copied().unwrap_or(0));
+
+        let desired = self.state.desired();
+        m.source_endpoints.set(desired.endpoints.len() as i64);
+        m.source_records.clear();
+        let mut source_counts: std::collections::BTreeMap<RecordType, i64> = Default::default();
+        for e in &desired.endpoints {
+            *source_counts.entry(e.record_type).or_default() += e.targets.len() as i64;
+        }
+        for (t, n) in &source_counts {
+            m.source_records.get_or_create(&by_type(*t)).set(*n);
+        }
+        m.source_a_records
+            .set(source_counts.get(&RecordType::A).copied().unwrap_or(0));
+        m.source_aaaa_records
+            .set(source_counts.get(&RecordType::Aaaa).copied().unwrap_or(0));
+
+        m.verified_records.clear();
+        let mut verified: std::collections::BTreeMap<RecordType, i64> = Default::default();
+        for s in &plan.in_sync {
+            *verified.entry(s.key.record_type).or_default() += 1;
+        }
+        for (t, n) in &verified {
+            m.verified_records.get_or_create(&by_type(*t)).set(*n);
+        }
+        m.verified_a_records
+            .set(verified.get(&RecordType::A).copied().unwrap_or(0));
+        m.verified_aaaa_records
+            .set(verified.get(&RecordType::Aaaa).copied().unwrap_or(0));
+
+        m.skipped_owner_mismatch.clear();
+        let mut conflicts = 0;
+        for skip in &plan.skipped {
+            match &skip.reason {
+                SkipReason::ForeignOwner { owner } => {
+                    conflicts += 1;
+                    m.skipped_owner_mismatch
+                        .get_or_create(&OwnerMismatchLabels {
+                            record_type: skip.key.record_type.to_string(),
+                            owner: self.registry.owner_id().to_string(),
+                            foreign_owner: owner.clone(),
+                            domain: skip.key.dns_name.clone(),
+                        })
+                        .inc();
+                }
+                SkipReason::UnownedRecord => conflicts += 1,
+                _ => {}
+            }
+        }
+        m.ownership_conflicts.set(conflicts);
+
+        m.invalid_endpoints.clear();
+        m.source_invalid_endpoints.clear();
+        for problem in self.state.problems() {
+            m.invalid_endpoints
+                .get_or_create(&ReasonLabels {
+                    reason: problem.reason.to_string(),
+                })
+                .inc();
+            if problem.consequence == crate::problem::Consequence::Skipped {
+                m.source_invalid_endpoints
+                    .get_or_create(&SourceTypeLabels {
+                        record_type: String::new(),
+                        source_type: problem.object.kind.to_ascii_lowercase(),
+                    })
+                    .inc();
+            }
+        }
+
+        if !plan.has_changes() {
+            m.no_op_runs.inc();
+        } else if report.applied > 0 {
+            for unit in &plan.units {
+                for change in &unit.changes {
+                    m.records_written
+                        .get_or_create(&ActionLabels {
+                            action: change.action.to_string(),
+                        })
+                        .inc();
+                }
+            }
+            if full {
+                m.drift_repaired.inc_by(plan.units.len() as u64);
+            }
+        }
+        if converged {
+            m.consecutive_soft_errors.set(0);
+            m.last_sync_timestamp_seconds.set(unix_now());
+        } else {
+            m.consecutive_soft_errors.inc();
+        }
+        m.reconcile_duration
+            .observe(started.elapsed().as_secs_f64());
     }
 
     /// Keeps the zone view in step with flaredns's own writes, so an event-driven
@@ -431,4 +577,12 @@ impl Reconciler {
             }
         }
     }
+}
+
+/// Seconds since the Unix epoch, for the timestamp gauges.
+fn unix_now() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs_f64())
+        .unwrap_or(0.0)
 }

@@ -23,6 +23,7 @@ use crate::crd::DNSEndpoint;
 use crate::problem::{Consequence, ObjectRef, Problem};
 use crate::source::service::ServiceInputs;
 use crate::source::{self, SourceConfig, SourceKind, SourceOutput};
+use crate::telemetry::metrics::{ControllerMetrics, SourceLabels};
 
 /// Objects per page in initial lists: bounded memory however large the cluster.
 pub const PAGE_SIZE: u32 = 500;
@@ -83,6 +84,7 @@ async fn feed<K, S>(
     kind: SourceKind,
     state: Arc<State>,
     synced: Synced,
+    metrics: Arc<ControllerMetrics>,
     map: impl Fn(&K) -> SourceOutput,
     observed: impl Fn(&K) -> Option<i64>,
 ) where
@@ -129,6 +131,12 @@ async fn feed<K, S>(
             Err(error) => {
                 // Retried with backoff by the stream; the state keeps what it had.
                 tracing::warn!(source = %kind, %error, "watch failed; retrying");
+                metrics
+                    .watch_restarts
+                    .get_or_create(&SourceLabels {
+                        source: kind.to_string(),
+                    })
+                    .inc();
             }
         }
     }
@@ -141,6 +149,7 @@ pub async fn ingresses(
     cfg: Arc<SourceConfig>,
     state: Arc<State>,
     synced: Synced,
+    metrics: Arc<ControllerMetrics>,
 ) {
     let stream = watcher::watcher(api::<Ingress>(&client, &scope.namespace), config(&scope))
         .default_backoff();
@@ -149,6 +158,7 @@ pub async fn ingresses(
         SourceKind::Ingress,
         state,
         synced,
+        metrics,
         |ingress: &Ingress| source::ingress::endpoints(ingress, &cfg),
         |_| None,
     )
@@ -163,6 +173,7 @@ pub async fn services(
     cfg: Arc<SourceConfig>,
     state: Arc<State>,
     synced: Synced,
+    metrics: Arc<ControllerMetrics>,
 ) {
     let stream = watcher::watcher(api::<Service>(&client, &scope.namespace), config(&scope))
         .default_backoff();
@@ -172,6 +183,7 @@ pub async fn services(
         SourceKind::Service,
         state,
         synced,
+        metrics,
         move |service: &Service| source::service::endpoints(service, &inputs, &cfg),
         |_| None,
     )
@@ -186,6 +198,7 @@ pub async fn dns_endpoints(
     cfg: Arc<SourceConfig>,
     state: Arc<State>,
     synced: Synced,
+    metrics: Arc<ControllerMetrics>,
 ) {
     let (group, version) = match scope.crd_api_version.split_once('/') {
         Some((group, version)) => (group.to_string(), version.to_string()),
@@ -203,6 +216,7 @@ pub async fn dns_endpoints(
         SourceKind::Crd,
         state,
         synced,
+        metrics,
         |object: &DynamicObject| dns_endpoint_output(object, &cfg),
         |object: &DynamicObject| {
             object

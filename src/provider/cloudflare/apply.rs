@@ -119,6 +119,7 @@ async fn send_parts(
                     applied: true,
                 });
                 report.applied += parts.len();
+                client.metrics().batch_operations.observe(operations as f64);
                 report
                     .deleted
                     .extend(request.deletes.iter().map(|d| d.id.clone()));
