@@ -11,11 +11,11 @@ use std::time::Duration;
 use flaredns::crd::{Condition, DNSEndpoint, DNSEndpointSpec, DNSEndpointStatus, EndpointSpec};
 use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::coordination::v1::{Lease, LeaseSpec};
-use k8s_openapi::api::core::v1::{ObjectReference, Service};
+use k8s_openapi::api::core::v1::{Node, ObjectReference, Service};
 use k8s_openapi::api::networking::v1::Ingress;
 use kube::api::{
-    Api, DeleteParams, ListParams, ObjectMeta, Patch, PatchParams, PostParams, WatchEvent,
-    WatchParams,
+    Api, DeleteParams, ListParams, ObjectMeta, Patch, PatchParams, PostParams, Preconditions,
+    WatchEvent, WatchParams,
 };
 use kube::runtime::events::{Event as EventSpec, EventType, Recorder, Reporter};
 use kube::runtime::{reflector, watcher};
@@ -423,7 +423,8 @@ async fn expired_history_makes_the_watcher_relist_without_the_deleted_object() {
     // The watch's position is now older than the history: the delete below
     // reaches it as a 410, never as a DELETED event.
     api.expire_history();
-    api.delete(&dns_endpoint("b", "")).expect("delete b");
+    api.delete_named::<DNSEndpoint>(Some(NS), "b")
+        .expect("delete b");
 
     eventually("the watcher re-listed", || {
         *reflected.inits.lock().expect("lock") == 2
@@ -1025,4 +1026,194 @@ async fn patches_apply_and_create_like_a_real_server() {
         .expect("discovery");
     assert!(discovery.has_group("externaldns.k8s.io"));
     assert!(discovery.has_group("coordination.k8s.io"));
+}
+
+#[tokio::test]
+async fn errors_come_back_as_status_objects() {
+    let api = start().await;
+    let services: Api<Service> = Api::namespaced(api.client(), NS);
+    api.create(&service("web", &[])).expect("create");
+
+    let invalid = services
+        .create(&PostParams::default(), &service("Not_A_Name", &[]))
+        .await;
+    assert_eq!(api_error(invalid), (422, "Invalid".to_owned()));
+    let renamed = services
+        .replace("web", &PostParams::default(), &service("other", &[]))
+        .await;
+    assert_eq!(api_error(renamed), (400, "BadRequest".to_owned()));
+    let stale_delete = DeleteParams {
+        preconditions: Some(Preconditions {
+            resource_version: Some("1".to_owned()),
+            uid: None,
+        }),
+        ..DeleteParams::default()
+    };
+    assert_eq!(
+        api_error(services.delete("web", &stale_delete).await),
+        (409, "Conflict".to_owned())
+    );
+    let missing = services.get("nope").await;
+    assert_eq!(api_error(missing), (404, "NotFound".to_owned()));
+
+    // A path the server does not serve: a 404 Status, as from a cluster
+    // without that API.
+    let raw = reqwest::get(format!("{}/apis/example.com/v1/widgets", api.url()))
+        .await
+        .expect("request");
+    assert_eq!(raw.status().as_u16(), 404);
+    let body: serde_json::Value = raw.json().await.expect("json");
+    assert_eq!(body["kind"], "Status");
+    assert_eq!(body["reason"], "NotFound");
+    assert_eq!(body["code"], 404);
+
+    // generateName picks a fresh name.
+    let mut unnamed = service("", &[]);
+    unnamed.metadata.name = None;
+    unnamed.metadata.generate_name = Some("gen-".to_owned());
+    let created = services
+        .create(&PostParams::default(), &unnamed)
+        .await
+        .expect("create with generateName");
+    let name = created.metadata.name.unwrap_or_default();
+    assert!(name.starts_with("gen-") && name.len() > 4, "{name}");
+}
+
+#[tokio::test]
+async fn continue_tokens_and_watches_from_before_the_history_get_410() {
+    let api = KubeApi::start_with(KubeApiConfig {
+        history_capacity: 2,
+        ..KubeApiConfig::default()
+    })
+    .await
+    .expect("start");
+    let services: Api<Service> = Api::namespaced(api.client(), NS);
+    let before = api.resource_version();
+    for name in ["a", "b", "c", "d"] {
+        api.create(&service(name, &[])).expect("create");
+    }
+
+    // The history keeps two changes: a watch from before them gets one ERROR
+    // event with 410 Expired, then the stream ends.
+    let mut old = services
+        .watch(&WatchParams::default(), &before.to_string())
+        .await
+        .expect("watch starts")
+        .boxed();
+    match tokio::time::timeout(WAIT, old.try_next()).await {
+        Ok(Ok(Some(WatchEvent::Error(status)))) => {
+            assert_eq!((status.code, status.reason.as_str()), (410, "Expired"));
+        }
+        other => panic!("expected a 410 event, got {other:?}"),
+    }
+    let end = tokio::time::timeout(WAIT, old.try_next()).await;
+    assert!(matches!(end, Ok(Ok(None))), "{end:?}");
+
+    // A watch from within the history replays what followed.
+    let within = (api.resource_version() - 1).to_string();
+    let mut recent = services
+        .watch(&WatchParams::default(), &within)
+        .await
+        .expect("watch")
+        .boxed();
+    match tokio::time::timeout(WAIT, recent.try_next()).await {
+        Ok(Ok(Some(WatchEvent::Added(s)))) => assert_eq!(s.metadata.name.as_deref(), Some("d")),
+        other => panic!("expected ADDED d, got {other:?}"),
+    }
+
+    // A continue token from before the history expired is refused.
+    let first = services
+        .list(&ListParams::default().limit(3))
+        .await
+        .expect("first page");
+    assert_eq!(first.items.len(), 3);
+    assert_eq!(first.metadata.remaining_item_count, Some(1));
+    let token = first.metadata.continue_.unwrap_or_default();
+    api.expire_history();
+    let next = services
+        .list(&ListParams::default().limit(3).continue_token(&token))
+        .await;
+    assert_eq!(api_error(next), (410, "Expired".to_owned()));
+}
+
+#[tokio::test]
+async fn cluster_scoped_and_namespaced_paths() {
+    let api = start().await;
+    let client = api.client();
+    let nodes: Api<Node> = Api::all(client.clone());
+    let node = Node {
+        metadata: ObjectMeta {
+            name: Some("node-1".to_owned()),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let created = nodes
+        .create(&PostParams::default(), &node)
+        .await
+        .expect("create node");
+    assert_eq!(created.metadata.namespace, None);
+    assert_eq!(
+        nodes
+            .list(&ListParams::default())
+            .await
+            .expect("list")
+            .items
+            .len(),
+        1
+    );
+    let stored: Node = api.get(None, "node-1").expect("stored node");
+    assert_eq!(stored.metadata.uid, created.metadata.uid);
+
+    let mut other = service("web", &[]);
+    other.metadata.namespace = Some("other".to_owned());
+    api.create(&service("web", &[])).expect("create in default");
+    api.create(&other).expect("create in other");
+    let everywhere: Api<Service> = Api::all(client.clone());
+    let in_other: Api<Service> = Api::namespaced(client, "other");
+    assert_eq!(
+        everywhere
+            .list(&ListParams::default())
+            .await
+            .expect("list")
+            .items
+            .len(),
+        2
+    );
+    let listed = in_other.list(&ListParams::default()).await.expect("list");
+    assert_eq!(listed.items.len(), 1);
+    assert_eq!(listed.items[0].metadata.namespace.as_deref(), Some("other"));
+    assert_eq!(
+        api.list::<Service>(Some("other"))
+            .expect("handle list")
+            .len(),
+        1
+    );
+    assert_eq!(api.list::<Service>(None).expect("handle list").len(), 2);
+
+    // The handle takes plain JSON too, for any served kind.
+    let slice = json!({
+        "apiVersion": "discovery.k8s.io/v1",
+        "kind": "EndpointSlice",
+        "metadata": { "name": "web-abc", "namespace": "other", "labels": { "kubernetes.io/service-name": "web" } },
+        "addressType": "IPv4",
+        "endpoints": [{ "addresses": ["10.0.0.1"] }],
+    });
+    let stored = api.create(&slice).expect("create slice");
+    assert_eq!(stored["metadata"]["generation"], 1);
+    let read = api
+        .get_value(
+            "discovery.k8s.io/v1",
+            "EndpointSlice",
+            Some("other"),
+            "web-abc",
+        )
+        .expect("read back");
+    assert_eq!(read["endpoints"][0]["addresses"][0], "10.0.0.1");
+    let unknown = api
+        .create(&json!({ "apiVersion": "v1", "kind": "ConfigMap", "metadata": { "name": "x" } }));
+    assert!(matches!(
+        unknown,
+        Err(support::kube_api::HandleError::UnknownKind(_))
+    ));
 }

@@ -140,6 +140,11 @@ pub fn by_type(api_version: &str, kind: &str) -> Option<&'static Kind> {
         .find(|k| k.kind == kind && k.api_version() == api_version)
 }
 
+/// The index of a served type in [`KINDS`] (its identity in the store).
+pub fn index(kind: &'static Kind) -> Option<usize> {
+    KINDS.iter().position(|k| std::ptr::eq(k, kind))
+}
+
 /// The type of a kube-rs resource type (k8s-openapi or derived).
 pub fn of<K: kube::Resource<DynamicType = ()>>() -> Option<&'static Kind> {
     by_path(&K::group(&()), &K::version(&()), &K::plural(&()))

@@ -118,6 +118,7 @@ impl KubeApi {
 
     /// Starts a server on a free port of `127.0.0.1`.
     pub async fn start_with(config: KubeApiConfig) -> Result<Self, HandleError> {
+        install_crypto_provider();
         let shared = Arc::new(Shared::new(config));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
@@ -141,10 +142,7 @@ impl KubeApi {
     /// A real kube client for this server: plain HTTP, no credentials,
     /// `default` as its default namespace.
     pub fn client(&self) -> kube::Client {
-        // Two rustls back ends are linked (kube's ring, reqwest's default), so
-        // rustls cannot choose one itself; the first install wins, later ones
-        // report the provider already present, which is fine.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_crypto_provider();
         let uri = self
             .url()
             .parse()
@@ -193,6 +191,17 @@ impl KubeApi {
     pub fn delete<T: Serialize>(&self, object: &T) -> Result<Value, HandleError> {
         let (kind, value) = typed_value(object)?;
         let key = key_of(kind, &value)?;
+        let deleted = self.shared.write(|store| store.delete(&key, None, None))?;
+        Ok((*deleted).clone())
+    }
+
+    /// Deletes an object by type and name (`namespace` is ignored for
+    /// cluster-scoped kinds), e.g. `delete_named::<Service>(Some("ns"), "x")`.
+    pub fn delete_named<K>(&self, namespace: Option<&str>, name: &str) -> Result<Value, HandleError>
+    where
+        K: kube::Resource<DynamicType = ()>,
+    {
+        let key = stored_key(index_of::<K>()?, namespace, name);
         let deleted = self.shared.write(|store| store.delete(&key, None, None))?;
         Ok((*deleted).clone())
     }
@@ -335,6 +344,15 @@ impl KubeApi {
     }
 }
 
+/// Picks rustls's ring back end for the process. Two back ends are linked
+/// (kube's ring, reqwest's default), so rustls cannot choose one itself and
+/// any client (kube's, or a test's reqwest) would panic on building its TLS
+/// configuration, even for plain HTTP. The first install wins; later calls
+/// find a provider present, which is fine.
+fn install_crypto_provider() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// The served type and JSON of an object.
 fn typed_value<T: Serialize>(object: &T) -> Result<(usize, Value), HandleError> {
     let value = serde_json::to_value(object)?;
@@ -351,8 +369,7 @@ fn index_of<K: kube::Resource<DynamicType = ()>>() -> Result<usize, HandleError>
 }
 
 fn kind_index(kind: Option<&'static Kind>) -> Option<usize> {
-    let kind = kind?;
-    KINDS.iter().position(|k| std::ptr::eq(k, kind))
+    kinds::index(kind?)
 }
 
 fn namespace_of(value: &Value) -> String {

@@ -38,16 +38,6 @@ impl PatchType {
             _ => Err(ApiError::UnsupportedMediaType(ACCEPTED.to_owned())),
         }
     }
-
-    /// The verb-like name used in the request log's query view.
-    pub fn name(self) -> &'static str {
-        match self {
-            PatchType::Json => "json",
-            PatchType::Merge => "merge",
-            PatchType::Strategic => "strategic",
-            PatchType::Apply => "apply",
-        }
-    }
 }
 
 /// Applies a patch body to `current` and returns the patched object.

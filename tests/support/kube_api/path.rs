@@ -92,7 +92,7 @@ fn resource(group: &str, version: &str, rest: &[&str]) -> Option<Route> {
         return None;
     }
     Some(Route::Resource(Target {
-        kind: KINDS.iter().position(|k| std::ptr::eq(k, kind))?,
+        kind: kinds::index(kind)?,
         namespace,
         name: name.map(str::to_owned),
         subresource: subresource.map(str::to_owned),
