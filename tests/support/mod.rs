@@ -1,0 +1,5 @@
+//! Test-only fakes of the services flaredns talks to.
+
+#![allow(dead_code)] // Each test file uses a different part of this module.
+
+pub mod kube_api;
