@@ -6,5 +6,8 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::process::ExitCode {
+    // kube and reqwest link two rustls back ends; with two, rustls cannot pick
+    // one by itself and building a kube client would panic.
+    let _ = rustls::crypto::ring::default_provider().install_default();
     flaredns::cli::main()
 }

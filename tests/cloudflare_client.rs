@@ -7,23 +7,19 @@
 
 mod sandbox_support;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use flaredns::config::{CloudflareCredentials, TokenSource};
-use flaredns::endpoint::{Endpoint, RecordType, Zone};
+use flaredns::endpoint::{Endpoint, RecordType};
 use flaredns::filter::DomainFilter;
-use flaredns::plan::{Desired, PlanConfig};
+use flaredns::provider::cloudflare::StartupError;
 use flaredns::provider::cloudflare::client::{
     Client, ClientConfig, ClientConfigError, RetryPolicy,
 };
 use flaredns::provider::cloudflare::error::{CredentialOrigin, explain_startup};
 use flaredns::provider::cloudflare::ratelimit::RateLimitConfig;
 use flaredns::provider::cloudflare::types::RecordRequest;
-use flaredns::provider::cloudflare::{Cloudflare, CloudflareSettings, StartupError};
-use flaredns::reconcile::{ReconcileReport, reconcile};
-use flaredns::registry::txt::{TxtRegistry, TxtRegistryConfig};
+use flaredns::reconcile::reconcile;
 use flaredns::sandbox::{
     CallEntry, FailWrite, Plan, Sandbox, SandboxConfig, SandboxHandle, Throttle, TokenConfig,
 };
@@ -32,94 +28,7 @@ use serde_json::Value;
 
 use sandbox_support::{SPEC, check_batch_request, check_record_request};
 
-const ZONE: &str = "example.com";
-
-fn registry() -> TxtRegistry {
-    TxtRegistry::new(TxtRegistryConfig {
-        owner_id: "cluster-1".to_string(),
-        ..TxtRegistryConfig::default()
-    })
-    .unwrap()
-}
-
-fn client(handle: &SandboxHandle, token: &str, retry: RetryPolicy) -> Client {
-    Client::new(ClientConfig {
-        api_url: handle.url(),
-        credentials: CloudflareCredentials::ApiToken {
-            token: Secret::new(token),
-            source: TokenSource::Environment,
-        },
-        rate_limit: RateLimitConfig {
-            requests: 1000,
-            window: Duration::from_secs(300),
-            per_second: 200,
-        },
-        retry,
-    })
-    .unwrap()
-}
-
-fn fast_retry() -> RetryPolicy {
-    RetryPolicy {
-        attempts: 4,
-        base_delay: Duration::from_millis(10),
-        max_delay: Duration::from_millis(50),
-        timeout: Duration::from_secs(10),
-    }
-}
-
-fn provider(client: Client, per_page: u32) -> Cloudflare {
-    Cloudflare::new(
-        client,
-        CloudflareSettings {
-            records_per_page: per_page,
-            batch_size: None,
-            batch_interval: Duration::ZERO,
-            zone_id_filter: Vec::new(),
-        },
-    )
-}
-
-fn filter() -> DomainFilter {
-    DomainFilter::new(&[ZONE.to_string()], &[])
-}
-
-async fn sandbox(plan: Plan) -> (SandboxHandle, String) {
-    let handle = Sandbox::start(SandboxConfig::default()).await.unwrap();
-    handle.add_zone(ZONE, plan).unwrap();
-    let token = handle.token().unwrap().to_string();
-    (handle, token)
-}
-
-fn hostnames(n: usize) -> Desired {
-    (0..n)
-        .map(|i| {
-            Endpoint::new(
-                &format!("host{i}.{ZONE}"),
-                RecordType::A,
-                [format!("10.0.{}.{}", i / 250, i % 250 + 1)],
-            )
-            .unwrap()
-            .with_label("resource", &format!("ingress/default/app{i}"))
-        })
-        .collect::<Vec<_>>()
-        .into()
-}
-
-fn plan_config(zones: Vec<Zone>) -> PlanConfig {
-    PlanConfig {
-        zones,
-        domain_filter: filter(),
-        ..PlanConfig::default()
-    }
-}
-
-async fn sync(provider: &Cloudflare, desired: &Desired) -> ReconcileReport {
-    let zones = provider.connect(&filter()).await.unwrap();
-    reconcile(provider, &registry(), &plan_config(zones), desired, false)
-        .await
-        .unwrap()
-}
+use sandbox_support::client_setup::*;
 
 /// The OpenAPI template of a logged path.
 fn template(path: &str) -> String {
@@ -469,62 +378,6 @@ fn plain_http_to_another_host_is_refused() {
     .unwrap_err();
     assert!(matches!(err, ClientConfigError::PlainHttp(_)));
     assert!(!err.to_string().contains("NEVER-SHOWN"));
-}
-
-/// A writer that keeps what tracing writes, to search it afterwards.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-#[tokio::test]
-async fn the_token_never_appears_in_logs_errors_or_debug_output() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-
-    let (handle, token) = sandbox(Plan::Free).await;
-    let cf = provider(client(&handle, &token, fast_retry()), 100);
-    let mut seen = Vec::new();
-    let report = sync(&cf, &hostnames(5)).await;
-    seen.push(format!("{report:?} {cf:?}"));
-    // Faults and refusals, each with its error text.
-    handle.throttle(Throttle {
-        calls: 1,
-        retry_after: Duration::from_millis(100),
-    });
-    seen.push(format!("{:?}", sync(&cf, &hostnames(7)).await.applied));
-    handle.revoke_token(&token);
-    let error = cf.connect(&filter()).await.unwrap_err();
-    seen.push(format!("{error} {error:?}"));
-    if let StartupError::Api(api) = &error {
-        seen.push(explain_startup(api, &CredentialOrigin::default()));
-    }
-    let zones = vec![Zone {
-        id: handle.zone_id(ZONE).unwrap(),
-        name: ZONE.to_string(),
-        paid_plan: false,
-    }];
-    seen.push(format!("{:?}", cf.read(&zones).await.unwrap_err()));
-
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
-    assert!(logs.contains("cloudflare request"), "trace logging was on");
-    assert!(!logs.contains(&token), "the token is in the logs");
-    for text in seen {
-        assert!(!text.contains(&token), "the token is in {text}");
-    }
 }
 
 #[tokio::test]

@@ -4,6 +4,7 @@
 
 #![allow(dead_code)] // Each test file uses a different part of this module.
 
+pub mod client_setup;
 pub mod openapi;
 
 use std::sync::LazyLock;
