@@ -187,8 +187,34 @@ impl ObjectKey {
     }
 }
 
-/// The Events one object gets from a pass: (type, reason, note).
+/// The Events one object gets from a pass: one per (type, reason), its note
+/// listing every occurrence (kube's recorder folds Events of the same reason on
+/// one object into a series, so separate notes would be lost).
 pub fn events_for(
+    view: &ObjectView,
+    resource: &str,
+    plan: &Plan,
+    applied: &ApplyReport,
+    emit: &[EventKind],
+) -> Vec<(EventType, &'static str, String)> {
+    let mut grouped: Vec<(EventType, &'static str, Vec<String>)> = Vec::new();
+    for (event_type, reason, note) in occurrences(view, resource, plan, applied, emit) {
+        match grouped
+            .iter_mut()
+            .find(|(t, r, _)| *t == event_type && *r == reason)
+        {
+            Some((_, _, notes)) => notes.push(note),
+            None => grouped.push((event_type, reason, vec![note])),
+        }
+    }
+    grouped
+        .into_iter()
+        .map(|(event_type, reason, notes)| (event_type, reason, notes.join("; ")))
+        .collect()
+}
+
+/// Everything one object should hear about, one entry per occurrence.
+fn occurrences(
     view: &ObjectView,
     resource: &str,
     plan: &Plan,

@@ -1,0 +1,422 @@
+//! The controller end to end: the real binary, watching the Kubernetes API test
+//! server through the real kube client, writing to the Cloudflare sandbox through
+//! the real Cloudflare client.
+
+mod support;
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use flaredns::sandbox::{CallKind, Plan, Sandbox, SandboxConfig, SandboxHandle};
+use serde_json::{Value, json};
+
+use support::kube_api::KubeApi;
+
+const ZONE: &str = "example.com";
+
+/// A running controller process; killed when dropped.
+struct Controller(Child);
+
+impl Drop for Controller {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+struct World {
+    kube: KubeApi,
+    cloudflare: SandboxHandle,
+    metrics_port: u16,
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+async fn world() -> World {
+    let kube = KubeApi::start().await.unwrap();
+    let cloudflare = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    cloudflare.add_zone(ZONE, Plan::Free).unwrap();
+    World {
+        kube,
+        cloudflare,
+        metrics_port: free_port(),
+    }
+}
+
+impl World {
+    fn start(&self, extra: &[&str]) -> Controller {
+        let child = Command::new(env!("CARGO_BIN_EXE_flaredns"))
+            .args([
+                "--source=ingress",
+                "--source=service",
+                "--source=crd",
+                "--provider=cloudflare",
+                "--policy=sync",
+                "--txt-owner-id=production-cluster-01",
+                "--domain-filter=example.com",
+                "--interval=1h",
+                "--batch-change-interval=0s",
+                "--log-level=debug",
+            ])
+            .arg(format!("--server={}", self.kube.url()))
+            .arg(format!("--cloudflare-api-url={}", self.cloudflare.url()))
+            .arg(format!("--metrics-address=127.0.0.1:{}", self.metrics_port))
+            .args(extra)
+            .env("CF_API_TOKEN", self.cloudflare.token().unwrap())
+            .env_remove("KUBERNETES_SERVICE_HOST")
+            .stdout(Stdio::null())
+            .stderr(match std::env::var_os("FLAREDNS_TEST_LOG") {
+                Some(path) => Stdio::from(std::fs::File::create(path).unwrap()),
+                None => Stdio::null(),
+            })
+            .spawn()
+            .unwrap();
+        Controller(child)
+    }
+
+    fn records(&self) -> Vec<(String, String, String)> {
+        let mut records: Vec<_> = self
+            .cloudflare
+            .records(ZONE)
+            .unwrap()
+            .into_iter()
+            .map(|r| (r.name, r.record_type, r.content))
+            .collect();
+        records.sort();
+        records
+    }
+
+    fn has(&self, name: &str, record_type: &str) -> bool {
+        self.records()
+            .iter()
+            .any(|(n, t, _)| n == name && t == record_type)
+    }
+
+    fn calls(&self, kind: CallKind) -> u64 {
+        self.cloudflare.counts().get(kind)
+    }
+}
+
+async fn until(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !condition() {
+        assert!(Instant::now() < deadline, "timed out waiting until {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+fn ingress(name: &str, host: &str, ip: &str, extra: Value) -> Value {
+    let mut annotations = json!({ "external-dns.alpha.kubernetes.io/hostname": host });
+    if let Value::Object(more) = extra {
+        annotations.as_object_mut().unwrap().extend(more);
+    }
+    json!({
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "Ingress",
+        "metadata": { "name": name, "namespace": "default", "annotations": annotations },
+        "spec": { "ingressClassName": "nginx" },
+        "status": { "loadBalancer": { "ingress": [{ "ip": ip }] } }
+    })
+}
+
+fn static_entry() -> Value {
+    json!({
+        "apiVersion": "externaldns.k8s.io/v1alpha1",
+        "kind": "DNSEndpoint",
+        "metadata": { "name": "static-entry", "namespace": "default" },
+        "spec": { "endpoints": [{
+            "dnsName": "static.example.com", "recordType": "A", "recordTTL": 300,
+            "targets": ["192.0.2.100"]
+        }]}
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_guides_objects_become_records_and_a_second_pass_writes_nothing() {
+    let w = world().await;
+    w.kube
+        .create(&ingress(
+            "nginx-ingress",
+            "nginx.example.com",
+            "203.0.113.10",
+            json!({
+                "external-dns.alpha.kubernetes.io/cloudflare-proxied": "true",
+                "external-dns.alpha.kubernetes.io/ttl": "120"
+            }),
+        ))
+        .unwrap();
+    w.kube.create(&static_entry()).unwrap();
+    let _controller = w.start(&[]);
+    until("the guide's records exist", || {
+        w.has("nginx.example.com", "A")
+            && w.has("a-nginx.example.com", "TXT")
+            && w.has("static.example.com", "A")
+            && w.has("a-static.example.com", "TXT")
+    })
+    .await;
+    // Ready once it has listed and reconciled.
+    let url = format!("http://127.0.0.1:{}/readyz", w.metrics_port);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !reqwest::get(&url)
+        .await
+        .is_ok_and(|r| r.status().is_success())
+    {
+        assert!(Instant::now() < deadline, "not ready");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let batches = w.calls(CallKind::Batch);
+    // Nothing changes: no further write.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(w.calls(CallKind::Batch), batches);
+
+    // DNSEndpoint status: observed generation and the Ready condition.
+    until("the DNSEndpoint status is written", || {
+        w.kube
+            .get_value(
+                "externaldns.k8s.io/v1alpha1",
+                "DNSEndpoint",
+                Some("default"),
+                "static-entry",
+            )
+            .is_ok_and(|v| v["status"]["observedGeneration"] == 1)
+    })
+    .await;
+    let object = w
+        .kube
+        .get_value(
+            "externaldns.k8s.io/v1alpha1",
+            "DNSEndpoint",
+            Some("default"),
+            "static-entry",
+        )
+        .unwrap();
+    let condition = &object["status"]["conditions"][0];
+    assert_eq!(condition["type"], "Ready");
+    assert_eq!(condition["status"], "True");
+    assert!(
+        condition["message"]
+            .as_str()
+            .unwrap()
+            .contains("static.example.com")
+    );
+
+    // /metrics serves ExternalDNS's and flaredns's metrics.
+    let text = reqwest::get(format!("http://127.0.0.1:{}/metrics", w.metrics_port))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        text.contains("external_dns_controller_last_sync_timestamp_seconds"),
+        "{text}"
+    );
+    assert!(
+        text.contains("flaredns_cloudflare_requests_total"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_address_is_one_batch_and_no_listing_and_a_delete_removes_the_txt() {
+    let w = world().await;
+    w.kube
+        .create(&ingress(
+            "web",
+            "web.example.com",
+            "198.51.100.1",
+            json!({}),
+        ))
+        .unwrap();
+    let _controller = w.start(&[]);
+    until("web exists", || w.has("web.example.com", "A")).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (batches, lists) = (w.calls(CallKind::Batch), w.calls(CallKind::List));
+
+    w.kube
+        .replace(&ingress(
+            "web",
+            "web.example.com",
+            "198.51.100.2",
+            json!({}),
+        ))
+        .unwrap();
+    until("web points at the new address", || {
+        w.records()
+            .iter()
+            .any(|(n, t, c)| n == "web.example.com" && t == "A" && c == "198.51.100.2")
+    })
+    .await;
+    assert_eq!(
+        w.calls(CallKind::Batch),
+        batches + 1,
+        "one batch per change"
+    );
+    assert_eq!(w.calls(CallKind::List), lists, "no listing for a change");
+
+    w.kube
+        .delete(&ingress(
+            "web",
+            "web.example.com",
+            "198.51.100.2",
+            json!({}),
+        ))
+        .unwrap();
+    until("web and its TXT are gone", || {
+        !w.has("web.example.com", "A") && !w.has("a-web.example.com", "TXT")
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn upsert_only_keeps_the_record_of_a_deleted_ingress() {
+    let w = world().await;
+    w.kube
+        .create(&ingress(
+            "web",
+            "web.example.com",
+            "198.51.100.1",
+            json!({}),
+        ))
+        .unwrap();
+    let _controller = w.start(&["--policy=upsert-only"]);
+    until("web exists", || w.has("web.example.com", "A")).await;
+    w.kube
+        .delete(&ingress(
+            "web",
+            "web.example.com",
+            "198.51.100.1",
+            json!({}),
+        ))
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert!(w.has("web.example.com", "A") && w.has("a-web.example.com", "TXT"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_object_deleted_while_the_watch_was_down_is_removed_after_the_relist() {
+    let w = world().await;
+    w.kube
+        .create(&ingress(
+            "gone",
+            "gone.example.com",
+            "198.51.100.3",
+            json!({}),
+        ))
+        .unwrap();
+    w.kube
+        .create(&ingress(
+            "kept",
+            "kept.example.com",
+            "198.51.100.4",
+            json!({}),
+        ))
+        .unwrap();
+    let _controller = w.start(&[]);
+    until("both exist", || {
+        w.has("gone.example.com", "A") && w.has("kept.example.com", "A")
+    })
+    .await;
+    // The watch drops, the history expires, the object goes: a 410 and a re-list.
+    w.kube.expire_history();
+    w.kube
+        .delete(&ingress(
+            "gone",
+            "gone.example.com",
+            "198.51.100.3",
+            json!({}),
+        ))
+        .unwrap();
+    w.kube.cut_watches();
+    until("gone is deleted", || !w.has("gone.example.com", "A")).await;
+    assert!(w.has("kept.example.com", "A"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bad_annotation_is_an_event_and_the_rest_is_published() {
+    let w = world().await;
+    w.kube
+        .create(&ingress(
+            "shop",
+            "shop.example.com",
+            "198.51.100.5",
+            json!({}),
+        ))
+        .unwrap();
+    let _controller = w.start(&[]);
+    until("shop exists", || w.has("shop.example.com", "A")).await;
+    // A bad hostname next to a good one, and a bad TTL.
+    w.kube
+        .replace(&ingress(
+            "shop",
+            "shop.example.com,bad..example.com,cart.example.com",
+            "198.51.100.5",
+            json!({
+                "external-dns.alpha.kubernetes.io/ttl": "abc"
+            }),
+        ))
+        .unwrap();
+    until("cart is published", || w.has("cart.example.com", "A")).await;
+    until("an Event names the key", || {
+        w.kube.events().is_ok_and(|events| {
+            events.iter().any(|e| {
+                e.note
+                    .as_deref()
+                    .is_some_and(|n| n.contains("external-dns.alpha.kubernetes.io/hostname"))
+            })
+        })
+    })
+    .await;
+    assert!(w.has("shop.example.com", "A"), "nothing deleted");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn once_runs_one_reconcile_and_exits() {
+    let w = world().await;
+    w.kube.create(&static_entry()).unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_flaredns"))
+        .args([
+            "--source=crd",
+            "--provider=cloudflare",
+            "--txt-owner-id=production-cluster-01",
+            "--domain-filter=example.com",
+            "--once",
+        ])
+        .arg(format!("--server={}", w.kube.url()))
+        .arg(format!("--cloudflare-api-url={}", w.cloudflare.url()))
+        .arg(format!("--metrics-address=127.0.0.1:{}", w.metrics_port))
+        .env("CF_API_TOKEN", w.cloudflare.token().unwrap())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(w.has("static.example.com", "A"));
+    // A revoked token fails the start-up checks: non-zero under --once.
+    let token = w.cloudflare.token().unwrap().to_string();
+    w.cloudflare.revoke_token(&token);
+    let output = Command::new(env!("CARGO_BIN_EXE_flaredns"))
+        .args([
+            "--source=crd",
+            "--provider=cloudflare",
+            "--domain-filter=example.com",
+            "--once",
+        ])
+        .arg(format!("--server={}", w.kube.url()))
+        .arg(format!("--cloudflare-api-url={}", w.cloudflare.url()))
+        .arg(format!("--metrics-address=127.0.0.1:{}", w.metrics_port))
+        .env("CF_API_TOKEN", &token)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("revoked"), "{stderr}");
+    assert!(!stderr.contains(&token));
+}
