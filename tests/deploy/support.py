@@ -112,3 +112,32 @@ def resolved(arguments: list[str], environment: dict[str, str] | None = None) ->
     done = flaredns_config(arguments, environment)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout)
+
+
+def scenarios() -> dict[str, dict]:
+    """The value sets every rendered-object test runs on, by name."""
+    guide = guide_values()
+    two = {**guide_values(), "replicaCount": 2}
+    monitored = {**guide_values(), "serviceMonitor": {"enabled": True}}
+    as_map = {
+        **guide_values(),
+        "extraArgs": {"cloudflare-proxied": True, "cloudflare-dns-records-per-page": 5000},
+    }
+    own_token = {
+        **guide_values(),
+        "env": [
+            {
+                "name": "CF_API_TOKEN",
+                "valueFrom": {"secretKeyRef": {"name": "own", "key": "token"}},
+            }
+        ],
+    }
+    return {
+        "guide": guide,
+        "defaults": {},
+        "two-replicas": two,
+        "service-monitor": monitored,
+        "extra-args-map": as_map,
+        "own-token-env": own_token,
+        "namespaced": {**guide_values(), "namespaced": True},
+    }
