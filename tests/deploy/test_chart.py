@@ -4,6 +4,7 @@ written, the defaults, several replicas, the ServiceMonitor, both forms of
 
 import copy
 import re
+import subprocess
 import tomllib
 
 import helm_python
@@ -17,6 +18,7 @@ from support import (
     args,
     container,
     env,
+    flaredns_binary,
     guide_values,
     of_kind,
     one,
@@ -118,6 +120,10 @@ def test_defaults():
     chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
     assert chart["appVersion"] == cargo["package"]["version"]
     assert main["image"] == f"ghcr.io/flaredns/flaredns:v{cargo['package']['version']}"
+    version = subprocess.run(
+        [str(flaredns_binary()), "--version"], capture_output=True, text=True, check=True
+    )
+    assert version.stdout == f"flaredns {chart['appVersion']}\n"
     assert main["ports"] == [{"name": "http", "containerPort": 7979, "protocol": "TCP"}]
     assert main["livenessProbe"]["httpGet"] == {"path": "/healthz", "port": "http"}
     assert main["readinessProbe"]["httpGet"] == {"path": "/readyz", "port": "http"}

@@ -3,7 +3,7 @@
 
 import pytest
 
-from support import NAMESPACE, args, env, flaredns_config, render, resolved, scenarios
+from support import CHART, NAMESPACE, args, env, flaredns_config, load_json, render, resolved, scenarios
 
 SECRET_VALUE = "token-from-the-secret"
 
@@ -88,3 +88,15 @@ def test_a_flag_flaredns_does_not_know_is_refused_not_ignored():
     done = flaredns_config(args(objects))
     assert done.returncode == 2
     assert "--cloudflare-proxyed" in done.stderr
+
+
+def test_every_value_the_schema_allows_is_one_flaredns_takes():
+    schema = load_json(CHART / "values.schema.json")["properties"]
+    cases = 0
+    for key in ["logLevel", "logFormat", "policy", "registry"]:
+        for value in schema[key]["enum"]:
+            objects = render({key: value})
+            done = flaredns_config(args(objects))
+            assert done.returncode == 0, (key, value, done.stderr)
+            cases += 1
+    assert cases == 8 + 2 + 3 + 2

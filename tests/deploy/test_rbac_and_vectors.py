@@ -113,7 +113,10 @@ def test_rbac_vector(vector):
     values = {**vector["input"]["values"], "crd": {"create": False}}
     objects = render(values, name=release)
     want = vector["expected"]
-    rename = lambda name: name.replace("external-dns", "flaredns")  # noqa: E731
+
+    def rename(name):
+        return name.replace("external-dns", "flaredns")
+
     role = one(objects, "ClusterRole")
     binding = one(objects, "ClusterRoleBinding")
     account = one(objects, "ServiceAccount")
