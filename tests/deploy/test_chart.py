@@ -213,7 +213,7 @@ def test_extra_args_as_a_map():
     ]
 
 
-def test_a_flag_in_extra_args_is_never_also_generated():
+def test_a_flag_in_extra_args_is_never_also_set_by_the_chart():
     values = guide_values()
     values.update(triggerLoopOnEvent=True, excludeDomains=["a.example.com"], replicaCount=2)
     values["extraArgs"] = [

@@ -156,7 +156,7 @@ with more than one replica unless extraArgs says otherwise (the last
 
 {{/*
 The container arguments, as a JSON list, in the ExternalDNS chart's order;
-extraArgs come last, and a flag they set is not generated.
+extraArgs come last, and a flag they set is not also set by the chart.
 */}}
 {{- define "flaredns.args" -}}
 {{- $extra := include "flaredns.extraArgs" . | fromJson }}
