@@ -9,17 +9,24 @@
 //!
 //! `DNSEndpoint::crd()` carries the `api-approved.kubernetes.io` annotation the
 //! ExternalDNS CRD has; note that kube's derive also puts it on objects made with
-//! `DNSEndpoint::new`.
+//! `DNSEndpoint::new`. [`definition`] is the CRD as flaredns installs it: the
+//! derived one, shaped to match ExternalDNS's (see there); `flaredns crd` prints
+//! it and `crds/dnsendpoint.yaml` holds a copy.
 
 use std::collections::BTreeMap;
 
+use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
+    CustomResourceDefinition, JSONSchemaProps,
+};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use kube::CustomResource;
+use kube::core::CustomResourceExt;
 use schemars::JsonSchema;
 use serde::{Deserialize, Deserializer, Serialize};
 
-/// `spec` of a `DNSEndpoint`: the endpoints it asks for. A missing or `null`
-/// `spec` reads as empty (see the `Deserialize` impl).
+/// What was asked for: the DNS records, one record set per entry of `endpoints`.
+/// A missing or `null` spec reads as empty.
+// The empty reading is done by the hand-written `Deserialize` below.
 #[derive(CustomResource, Clone, Debug, Default, PartialEq, Eq, Serialize, JsonSchema)]
 #[kube(
     group = "externaldns.k8s.io",
@@ -100,7 +107,7 @@ pub struct EndpointSpec {
         skip_serializing_if = "is_zero"
     )]
     pub record_ttl: i64,
-    /// Labels for the TTL ownership record.
+    /// Labels for the TXT ownership record.
     #[serde(
         default,
         deserialize_with = "null_as_default",
@@ -200,6 +207,83 @@ fn date_time_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
     })
 }
 
+/// The `DNSEndpointList` kind ExternalDNS's CRD names and kube's derive leaves out.
+const LIST_KIND: &str = "DNSEndpointList";
+
+/// Why the CRD could not be written out.
+#[derive(Debug, thiserror::Error)]
+pub enum CrdError {
+    /// The definition did not serialise to YAML.
+    #[error("cannot write the DNSEndpoint CRD as YAML: {0}")]
+    Yaml(#[from] serde_norway::Error),
+}
+
+/// The `DNSEndpoint` CustomResourceDefinition as flaredns installs it: schema for
+/// schema ExternalDNS's (the same names including `listKind`, namespaced, status
+/// subresource, the `api-approved.kubernetes.io` annotation, `spec` optional,
+/// `apiVersion`/`kind`/`metadata` declared), plus the optional
+/// `status.conditions` where flaredns reports what it did.
+///
+/// kube's derive gets the rest right; this only reshapes what it does
+/// differently, so the two CRDs can replace each other on a live cluster.
+pub fn definition() -> CustomResourceDefinition {
+    let mut crd = DNSEndpoint::crd();
+    crd.spec.names.list_kind = Some(LIST_KIND.to_string());
+    for version in &mut crd.spec.versions {
+        if let Some(schema) = version
+            .schema
+            .as_mut()
+            .and_then(|s| s.open_api_v3_schema.as_mut())
+        {
+            reshape_root(schema);
+        }
+    }
+    crd
+}
+
+/// The top of the object's schema, as ExternalDNS declares it.
+fn reshape_root(schema: &mut JSONSchemaProps) {
+    // ExternalDNS accepts a DNSEndpoint without `spec`; so must we.
+    schema.required = None;
+    schema.title = None;
+    let properties = schema.properties.get_or_insert_with(BTreeMap::new);
+    if let Some(status) = properties.get_mut("status") {
+        // `Option<Status>` makes it nullable; ExternalDNS's is not, and a null
+        // status is dropped by the API server anyway.
+        status.nullable = None;
+    }
+    let string = |description: &str| JSONSchemaProps {
+        description: Some(description.to_string()),
+        type_: Some("string".to_string()),
+        ..JSONSchemaProps::default()
+    };
+    properties.insert(
+        "apiVersion".to_string(),
+        string("The versioned schema of this object: externaldns.k8s.io/v1alpha1."),
+    );
+    properties.insert(
+        "kind".to_string(),
+        string("The kind of this object: DNSEndpoint."),
+    );
+    properties.insert(
+        "metadata".to_string(),
+        JSONSchemaProps {
+            type_: Some("object".to_string()),
+            ..JSONSchemaProps::default()
+        },
+    );
+}
+
+/// [`definition`] as YAML, exactly as `flaredns crd` prints it and
+/// `crds/dnsendpoint.yaml` holds it.
+pub fn definition_yaml() -> Result<String, CrdError> {
+    let body = serde_norway::to_string(&definition())?;
+    Ok(format!(
+        "# The DNSEndpoint CustomResourceDefinition, as printed by `flaredns crd`.\n\
+         # Same schema as ExternalDNS's, plus status.conditions.\n{body}"
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -231,6 +315,27 @@ mod tests {
                 .map(String::as_str),
             Some("https://github.com/kubernetes-sigs/external-dns/pull/2007")
         );
+    }
+
+    #[test]
+    fn definition_reshapes_the_derived_crd_only_where_externaldns_differs() {
+        let crd = definition();
+        assert_eq!(crd.spec.names.list_kind.as_deref(), Some("DNSEndpointList"));
+        assert_eq!(crd.spec.names.singular.as_deref(), Some("dnsendpoint"));
+        let schema = crd.spec.versions[0]
+            .schema
+            .as_ref()
+            .and_then(|s| s.open_api_v3_schema.as_ref())
+            .expect("a schema");
+        assert_eq!(schema.required, None);
+        assert_eq!(schema.title, None);
+        let properties = schema.properties.as_ref().expect("properties");
+        let names: Vec<&str> = properties.keys().map(String::as_str).collect();
+        assert_eq!(names, ["apiVersion", "kind", "metadata", "spec", "status"]);
+        assert_eq!(properties["status"].nullable, None);
+        let yaml = definition_yaml().expect("YAML");
+        assert!(yaml.starts_with("# The DNSEndpoint CustomResourceDefinition"));
+        assert!(yaml.contains("\n  name: dnsendpoints.externaldns.k8s.io\n"));
     }
 
     #[test]

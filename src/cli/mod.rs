@@ -5,6 +5,7 @@
 //! - `flaredns config [FLAGS]` prints the resolved configuration as JSON.
 //! - `flaredns plan [FLAGS] --manifests DIR …` shows the DNS changes a set of
 //!   manifests would make.
+//! - `flaredns crd` prints the `DNSEndpoint` CustomResourceDefinition as YAML.
 //!
 //! [`parse`] reads the arguments and the `EXTERNAL_DNS_*` variables
 //! (see [`argv`]); [`run`] resolves the configuration and dispatches.
@@ -69,6 +70,8 @@ pub enum Command {
     /// Run a local Cloudflare-compatible API and the whole loop on the guide's
     /// example against it (no cluster, no Cloudflare account).
     Sandbox(sandbox::SandboxArgs),
+    /// Print the DNSEndpoint CustomResourceDefinition as YAML (for kubectl apply).
+    Crd,
 }
 
 /// `flaredns plan`: the controller's flags plus where the desired and the
@@ -266,7 +269,22 @@ pub fn run(cli: Cli, env: Env<'_>) -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Some(Command::Crd) => match print_crd() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(err) => {
+                eprintln!("error: {err:#}");
+                ExitCode::FAILURE
+            }
+        },
     }
+}
+
+/// `flaredns crd`: the CRD the chart installs, for installing it by hand.
+fn print_crd() -> anyhow::Result<()> {
+    let yaml = crate::crd::definition_yaml()?;
+    // `write!` rather than `print!`: no panic when stdout is closed early.
+    write!(std::io::stdout().lock(), "{yaml}")?;
+    Ok(())
 }
 
 /// Resolves the configuration (exit 2 if it cannot run), prints its warnings,
@@ -731,7 +749,7 @@ mod tests {
                     None => Some(parsed.cli.controller.clone()),
                     Some(Command::Config(args)) => Some(args.clone()),
                     Some(Command::Plan(args)) => Some(args.controller_args()),
-                    Some(Command::Sandbox(_)) => None,
+                    Some(Command::Sandbox(_) | Command::Crd) => None,
                 };
                 if let Some(args) = args {
                     let _ = Config::resolve(&args, &env);
