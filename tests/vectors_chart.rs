@@ -5,7 +5,7 @@
 //! ignored.
 //!
 //! The RBAC vector is about rendered Kubernetes objects, not arguments; it is
-//! checked by the chart's tests (`charts/flaredns`), and counted here so that no
+//! checked by the chart tests (`tests/deploy/test_rbac_and_vectors.py`), and counted here so that no
 //! vector of the file goes unclaimed.
 
 use std::process::{Command, Output};
