@@ -52,6 +52,10 @@ async fn world() -> World {
 
 impl World {
     fn start(&self, extra: &[&str]) -> Controller {
+        self.start_on(self.metrics_port, extra)
+    }
+
+    fn start_on(&self, metrics_port: u16, extra: &[&str]) -> Controller {
         let child = Command::new(env!("CARGO_BIN_EXE_flaredns"))
             .args([
                 "--source=ingress",
@@ -67,7 +71,7 @@ impl World {
             ])
             .arg(format!("--server={}", self.kube.url()))
             .arg(format!("--cloudflare-api-url={}", self.cloudflare.url()))
-            .arg(format!("--metrics-address=127.0.0.1:{}", self.metrics_port))
+            .arg(format!("--metrics-address=127.0.0.1:{metrics_port}"))
             .args(extra)
             .env("CF_API_TOKEN", self.cloudflare.token().unwrap())
             .env_remove("KUBERNETES_SERVICE_HOST")
@@ -104,8 +108,12 @@ impl World {
     }
 }
 
-async fn until(what: &str, mut condition: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
+async fn until(what: &str, condition: impl FnMut() -> bool) {
+    until_within(what, Duration::from_secs(30), condition).await
+}
+
+async fn until_within(what: &str, limit: Duration, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
     while !condition() {
         assert!(Instant::now() < deadline, "timed out waiting until {what}");
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -419,4 +427,80 @@ async fn once_runs_one_reconcile_and_exits() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("revoked"), "{stderr}");
     assert!(!stderr.contains(&token));
+}
+
+/// Whether the replica serving metrics on `port` says it holds the lease.
+async fn is_leader(port: u16) -> bool {
+    match reqwest::get(format!("http://127.0.0.1:{port}/metrics")).await {
+        Ok(answer) => answer
+            .text()
+            .await
+            .is_ok_and(|t| t.lines().any(|l| l == "flaredns_leader 1")),
+        Err(_) => false,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_replicas_one_writer_and_the_standby_takes_over() {
+    let w = world().await;
+    w.kube
+        .create(&ingress("web", "web.example.com", "198.51.100.1", json!({})))
+        .unwrap();
+    let election = [
+        "--leader-election=true",
+        "--leader-election-namespace=default",
+        "--leader-election-lease-name=flaredns",
+    ];
+    let ports = [free_port(), free_port()];
+    let mut replicas = vec![
+        Some(w.start_on(ports[0], &[&election[..], &["--interval=1h"]].concat())),
+        Some(w.start_on(ports[1], &[&election[..], &["--interval=1h"]].concat())),
+    ];
+    until("web exists", || w.has("web.example.com", "A")).await;
+    // Exactly one replica holds the lease.
+    let mut leaders = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        leaders.clear();
+        for (i, port) in ports.iter().enumerate() {
+            if is_leader(*port).await {
+                leaders.push(i);
+            }
+        }
+        if leaders.len() == 1 || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(leaders.len(), 1, "exactly one leader");
+    let leader = leaders[0];
+    let holder = w.kube.lease("default", "flaredns").unwrap();
+    assert!(holder.spec.unwrap().holder_identity.is_some());
+
+    // A change is written once, by the leader only.
+    let batches = w.calls(CallKind::Batch);
+    w.kube
+        .replace(&ingress("web", "web.example.com", "198.51.100.2", json!({})))
+        .unwrap();
+    until("the change is applied", || {
+        w.records().iter().any(|(n, _, c)| n == "web.example.com" && c == "198.51.100.2")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(w.calls(CallKind::Batch), batches + 1, "only the leader writes");
+
+    // The leader dies without releasing the lease; the standby takes over
+    // within one lease period and converges.
+    if let Some(mut dead) = replicas[leader].take() {
+        let _ = dead.0.kill();
+        let _ = dead.0.wait();
+    }
+    w.kube
+        .replace(&ingress("web", "web.example.com", "198.51.100.3", json!({})))
+        .unwrap();
+    until_within("the standby applies the change", Duration::from_secs(45), || {
+        w.records().iter().any(|(n, _, c)| n == "web.example.com" && c == "198.51.100.3")
+    })
+    .await;
+    assert!(is_leader(ports[1 - leader]).await);
 }

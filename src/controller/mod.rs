@@ -130,7 +130,11 @@ async fn run_async(config: &Config) -> anyhow::Result<ExitCode> {
                 config.sync.min_event_sync_interval.min(DEFAULT_DEBOUNCE)
             },
         };
-        reconciler.run(timing, leader, shutdown_signal()).await;
+        let rx = leader.as_ref().map(|e| e.rx.clone());
+        reconciler.run(timing, rx, shutdown_signal()).await;
+        if let Some(election) = leader {
+            election.release().await;
+        }
         Ok(ExitCode::SUCCESS)
     };
     server.abort();
@@ -201,10 +205,7 @@ async fn connect(
 }
 
 /// Leader election: `None` when off (this replica always writes).
-async fn leader_election(
-    config: &Config,
-    client: kube::Client,
-) -> anyhow::Result<Option<channel::Receiver<bool>>> {
+async fn leader_election(config: &Config, client: kube::Client) -> anyhow::Result<Option<Election>> {
     let election = &config.leader_election;
     if !election.enabled || config.sync.once {
         return Ok(None);
@@ -226,8 +227,28 @@ async fn leader_election(
         .build()
         .await
         .context("cannot set up leader election")?;
-    let (rx, _task) = manager.watch().await;
-    Ok(Some(rx))
+    let (rx, task) = manager.watch().await;
+    Ok(Some(Election { rx, task }))
+}
+
+/// A running leader election: the holder state, and the task that renews the
+/// lease (and releases it when `rx` is dropped).
+struct Election {
+    rx: channel::Receiver<bool>,
+    task: tokio::task::JoinHandle<kube_lease_manager::Result<kube_lease_manager::LeaseManager>>,
+}
+
+impl Election {
+    /// Drops the claim and waits (briefly) for the lease to be released, so a
+    /// standby takes over at once instead of after the lease expires.
+    async fn release(self) {
+        drop(self.rx);
+        match tokio::time::timeout(Duration::from_secs(5), self.task).await {
+            Ok(Ok(Ok(_))) => tracing::info!("lease released"),
+            Ok(Ok(Err(error))) => tracing::warn!(%error, "cannot release the lease"),
+            Ok(Err(_)) | Err(_) => tracing::warn!("the lease was not released in time"),
+        }
+    }
 }
 
 /// A standby takes over within one lease period.
