@@ -215,7 +215,7 @@ fn zone_records(lines: &[String]) -> Vec<ZoneRecord> {
             ..TxtRegistryConfig::default()
         })
         .expect("an owner id");
-        let endpoint = Endpoint::new(name, record_type, &[content])
+        let endpoint = Endpoint::new(name, record_type, [content])
             .expect("a valid zone record")
             .with_label("resource", resource);
         for txt in registry.txt_records_for(&endpoint) {
