@@ -522,14 +522,6 @@ pub struct TelemetryArgs {
 /// The Cloudflare API flaredns talks to unless told otherwise.
 pub const DEFAULT_CLOUDFLARE_API_URL: &str = "https://api.cloudflare.com/client/v4";
 
-/// The annotation prefixes read when `--annotation-prefix` is not given: the one
-/// ExternalDNS used up to v0.21 and the one it uses since v0.22, so that objects
-/// written for either keep working.
-pub const DEFAULT_ANNOTATION_PREFIXES: [&str; 2] = [
-    "external-dns.alpha.kubernetes.io/",
-    "external-dns.kubernetes.io/",
-];
-
 /// Used when neither `--kube-api-request-timeout` nor `--request-timeout` is given.
 const DEFAULT_KUBE_API_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -932,7 +924,8 @@ fn dedup<T: PartialEq + Clone>(values: &[T]) -> Vec<T> {
 
 fn resolve_sources(args: &SourceArgs) -> Result<SourceConfig, ConfigError> {
     let annotation_prefixes = match &args.annotation_prefix {
-        None => DEFAULT_ANNOTATION_PREFIXES.map(String::from).to_vec(),
+        // Both, the newer first: where they disagree, the newer wins.
+        None => crate::source::annotations::default_prefixes(),
         Some(prefix) if !prefix.is_empty() && prefix.ends_with('/') => vec![prefix.clone()],
         Some(prefix) => return Err(ConfigError::AnnotationPrefix(prefix.clone())),
     };
@@ -1510,8 +1503,8 @@ mod tests {
         assert_eq!(
             config(&[]).sources.annotation_prefixes,
             vec![
-                "external-dns.alpha.kubernetes.io/",
-                "external-dns.kubernetes.io/"
+                "external-dns.kubernetes.io/",
+                "external-dns.alpha.kubernetes.io/"
             ]
         );
         assert_eq!(

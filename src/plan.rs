@@ -318,7 +318,13 @@ pub fn compute(
     let desired = desired.into();
     let mut plan = Plan::default();
     let current_rows = diff::current_rows(current, config);
-    let desired_rows = desired::prepare(desired.endpoints, &current_rows, config, &mut plan);
+    let desired_rows = desired::prepare(
+        desired.endpoints,
+        &desired.held_resources,
+        &current_rows,
+        config,
+        &mut plan,
+    );
     let context = diff::Context {
         registry,
         config,

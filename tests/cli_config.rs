@@ -54,8 +54,8 @@ fn every_flag_has_externaldns_default() {
             "annotation_filter": null,
             "label_filter": null,
             "annotation_prefixes": [
-                "external-dns.alpha.kubernetes.io/",
-                "external-dns.kubernetes.io/"
+                "external-dns.kubernetes.io/",
+                "external-dns.alpha.kubernetes.io/"
             ],
             "fqdn_templates": [],
             "combine_fqdn_annotation": false,

@@ -444,7 +444,12 @@ async fn is_leader(port: u16) -> bool {
 async fn two_replicas_one_writer_and_the_standby_takes_over() {
     let w = world().await;
     w.kube
-        .create(&ingress("web", "web.example.com", "198.51.100.1", json!({})))
+        .create(&ingress(
+            "web",
+            "web.example.com",
+            "198.51.100.1",
+            json!({}),
+        ))
         .unwrap();
     let election = [
         "--leader-election=true",
@@ -480,14 +485,25 @@ async fn two_replicas_one_writer_and_the_standby_takes_over() {
     // A change is written once, by the leader only.
     let batches = w.calls(CallKind::Batch);
     w.kube
-        .replace(&ingress("web", "web.example.com", "198.51.100.2", json!({})))
+        .replace(&ingress(
+            "web",
+            "web.example.com",
+            "198.51.100.2",
+            json!({}),
+        ))
         .unwrap();
     until("the change is applied", || {
-        w.records().iter().any(|(n, _, c)| n == "web.example.com" && c == "198.51.100.2")
+        w.records()
+            .iter()
+            .any(|(n, _, c)| n == "web.example.com" && c == "198.51.100.2")
     })
     .await;
     tokio::time::sleep(Duration::from_secs(1)).await;
-    assert_eq!(w.calls(CallKind::Batch), batches + 1, "only the leader writes");
+    assert_eq!(
+        w.calls(CallKind::Batch),
+        batches + 1,
+        "only the leader writes"
+    );
 
     // The leader dies without releasing the lease; the standby takes over
     // within one lease period and converges.
@@ -496,11 +512,22 @@ async fn two_replicas_one_writer_and_the_standby_takes_over() {
         let _ = dead.0.wait();
     }
     w.kube
-        .replace(&ingress("web", "web.example.com", "198.51.100.3", json!({})))
+        .replace(&ingress(
+            "web",
+            "web.example.com",
+            "198.51.100.3",
+            json!({}),
+        ))
         .unwrap();
-    until_within("the standby applies the change", Duration::from_secs(45), || {
-        w.records().iter().any(|(n, _, c)| n == "web.example.com" && c == "198.51.100.3")
-    })
+    until_within(
+        "the standby applies the change",
+        Duration::from_secs(45),
+        || {
+            w.records()
+                .iter()
+                .any(|(n, _, c)| n == "web.example.com" && c == "198.51.100.3")
+        },
+    )
     .await;
     assert!(is_leader(ports[1 - leader]).await);
 }

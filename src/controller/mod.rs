@@ -205,7 +205,10 @@ async fn connect(
 }
 
 /// Leader election: `None` when off (this replica always writes).
-async fn leader_election(config: &Config, client: kube::Client) -> anyhow::Result<Option<Election>> {
+async fn leader_election(
+    config: &Config,
+    client: kube::Client,
+) -> anyhow::Result<Option<Election>> {
     let election = &config.leader_election;
     if !election.enabled || config.sync.once {
         return Ok(None);

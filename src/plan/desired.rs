@@ -41,6 +41,7 @@ pub type DesiredRows<'z> = Vec<DesiredRow<'z>>;
 /// and free of per-row maps (it plans 100k endpoints in well under a second).
 pub fn prepare<'z>(
     desired: Vec<Endpoint>,
+    held: &std::collections::BTreeSet<String>,
     current: &CurrentRows<'_, 'z>,
     config: &'z PlanConfig,
     plan: &mut Plan,
@@ -75,16 +76,36 @@ pub fn prepare<'z>(
         }
         drop_cnames_beside_other_types(&mut by_type, plan);
         let mut winners = Vec::with_capacity(by_type.len());
-        for (record_type, endpoints) in by_type {
-            let current_resource = if endpoints.len() > 1 {
+        for (record_type, mut endpoints) in by_type {
+            let current_resource = {
                 let e = &endpoints[0];
                 current
                     .find(&e.dns_name, &e.set_identifier)
                     .and_then(|row| row.get(record_type))
                     .and_then(|c| c.endpoint.resource())
-            } else {
-                None
             };
+            // A name published for an object with a field flaredns could not use
+            // stays with that object: no other object takes it over meanwhile.
+            if let Some(owner) = current_resource.filter(|r| held.contains(*r)) {
+                let (keep, lose): (Vec<_>, Vec<_>) = endpoints
+                    .into_iter()
+                    .partition(|e| e.resource() == Some(owner));
+                for loser in lose {
+                    plan.skipped.push(Skip {
+                        key: loser.key(),
+                        resource: loser.resource().map(str::to_string),
+                        reason: SkipReason::HeldForInvalidObject,
+                        detail: format!(
+                            "the name is published for {owner}, which has a field flaredns could \
+                             not use; it keeps the name until the object is fixed"
+                        ),
+                    });
+                }
+                if keep.is_empty() {
+                    continue;
+                }
+                endpoints = keep;
+            }
             winners.push(resolve_conflict(endpoints, current_resource, plan));
         }
         if !winners.is_empty() {
@@ -162,6 +183,16 @@ fn normalise_for_cloudflare(
             message,
         });
     };
+    if !endpoint.set_identifier.is_empty() {
+        // Cloudflare has no weighted or geo routing: a set identifier cannot be
+        // stored, and keeping it would make the record differ on every pass.
+        let message = format!(
+            "Cloudflare has no set identifiers; set-identifier {:?} is ignored",
+            crate::problem::shorten(&endpoint.set_identifier)
+        );
+        endpoint.set_identifier.clear();
+        adjust(endpoint, message);
+    }
     if endpoint.ttl.is_none() {
         endpoint.ttl = config.min_ttl.filter(|t| *t > 0);
     }
