@@ -457,9 +457,9 @@ async fn two_replicas_one_writer_and_the_standby_takes_over() {
         "--leader-election-lease-name=flaredns",
     ];
     let ports = [free_port(), free_port()];
-    let mut replicas = vec![
-        Some(w.start_on(ports[0], &[&election[..], &["--interval=1h"]].concat())),
-        Some(w.start_on(ports[1], &[&election[..], &["--interval=1h"]].concat())),
+    let mut replicas = [
+        Some(w.start_on(ports[0], &election)),
+        Some(w.start_on(ports[1], &election)),
     ];
     until("web exists", || w.has("web.example.com", "A")).await;
     // Exactly one replica holds the lease.
