@@ -450,9 +450,10 @@ pub struct SyncArgs {
     /// Also synchronise when a watched object changes.
     #[arg(long)]
     pub events: bool,
-    /// Shortest time between two synchronisations triggered by changes.
-    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = go_syntax::parse_duration)]
-    pub min_event_sync_interval: Duration,
+    /// Shortest time between two reconciles [default: none; flaredns
+    /// reconciles 200 ms after a change].
+    #[arg(long, value_name = "DURATION", value_parser = go_syntax::parse_duration)]
+    pub min_event_sync_interval: Option<Duration>,
     /// Kubernetes Event to emit about records; repeat for several [default: none].
     #[arg(long, value_name = "EVENT", value_enum)]
     pub events_emit: Vec<EventKind>,
@@ -728,9 +729,10 @@ pub struct SyncConfig {
     pub dry_run: bool,
     /// `--events`: also synchronise on object changes.
     pub events: bool,
-    /// `--min-event-sync-interval`.
-    #[serde(serialize_with = "go_duration")]
-    pub min_event_sync_interval: Duration,
+    /// `--min-event-sync-interval`, when given: the least time between two
+    /// reconciles.
+    #[serde(serialize_with = "optional_go_duration")]
+    pub min_event_sync_interval: Option<Duration>,
     /// `--events-emit`, without duplicates.
     pub events_emit: Vec<EventKind>,
 }
@@ -777,6 +779,16 @@ pub struct TelemetryConfig {
 /// Prints durations as Go does, the form the flags take.
 fn go_duration<S: Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
     serializer.serialize_str(&go_syntax::format_duration(*duration))
+}
+
+fn optional_go_duration<S: Serializer>(
+    duration: &Option<Duration>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match duration {
+        Some(d) => go_duration(d, serializer),
+        None => serializer.serialize_none(),
+    }
 }
 
 /// A configuration and what the user should hear about it.

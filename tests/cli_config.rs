@@ -117,7 +117,7 @@ fn every_flag_has_externaldns_default() {
             "once": false,
             "dry_run": false,
             "events": false,
-            "min_event_sync_interval": "5s",
+            "min_event_sync_interval": null,
             "events_emit": []
         },
         "kubernetes": {

@@ -124,11 +124,10 @@ async fn run_async(config: &Config) -> anyhow::Result<ExitCode> {
         let timing = Timing {
             interval: config.sync.interval,
             debounce: DEFAULT_DEBOUNCE,
-            min_gap: if config.sync.min_event_sync_interval.is_zero() {
-                Duration::ZERO
-            } else {
-                config.sync.min_event_sync_interval.min(DEFAULT_DEBOUNCE)
-            },
+            min_gap: config
+                .sync
+                .min_event_sync_interval
+                .unwrap_or(Duration::ZERO),
         };
         let rx = leader.as_ref().map(|e| e.rx.clone());
         reconciler.run(timing, rx, shutdown_signal()).await;
@@ -327,7 +326,9 @@ impl Reconciler {
         let mut leader = leader;
         let mut shutdown = std::pin::pin!(shutdown);
         let mut next_resync = Instant::now();
-        let mut last_pass = Instant::now() - timing.min_gap;
+        let mut last_pass = Instant::now()
+            .checked_sub(timing.min_gap)
+            .unwrap_or_else(Instant::now);
         loop {
             let is_leader = leader.as_ref().is_none_or(|rx| *rx.borrow());
             self.metrics.leader.set(i64::from(is_leader));
