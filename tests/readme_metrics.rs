@@ -13,16 +13,16 @@ fn served() -> Vec<(String, String, String)> {
     let cloudflare = CloudflareMetrics::default();
     let controller = ControllerMetrics::default();
     // Families are served once they have a sample: give each one.
-    cloudflare.requests.get_or_create(&RequestLabels {
+    let _ = cloudflare.requests.get_or_create(&RequestLabels {
         operation: "list".into(),
         status: "200".into(),
     });
     let by_type = RecordTypeLabels {
         record_type: "A".into(),
     };
-    controller.verified_records.get_or_create(&by_type);
-    controller.registry_records.get_or_create(&by_type);
-    controller.source_records.get_or_create(&by_type);
+    let _ = controller.verified_records.get_or_create(&by_type);
+    let _ = controller.registry_records.get_or_create(&by_type);
+    let _ = controller.source_records.get_or_create(&by_type);
     controller
         .skipped_owner_mismatch
         .get_or_create(&OwnerMismatchLabels {
@@ -37,13 +37,13 @@ fn served() -> Vec<(String, String, String)> {
             record_type: "A".into(),
             source_type: "ingress".into(),
         });
-    controller.records_written.get_or_create(&ActionLabels {
+    let _ = controller.records_written.get_or_create(&ActionLabels {
         action: "create".into(),
     });
-    controller.invalid_endpoints.get_or_create(&ReasonLabels {
+    let _ = controller.invalid_endpoints.get_or_create(&ReasonLabels {
         reason: "invalid-ttl".into(),
     });
-    controller.watch_restarts.get_or_create(&SourceLabels {
+    let _ = controller.watch_restarts.get_or_create(&SourceLabels {
         source: "ingress".into(),
     });
     cloudflare.register(&mut registry);
