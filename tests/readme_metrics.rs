@@ -23,7 +23,7 @@ fn served() -> Vec<(String, String, String)> {
     let _ = controller.verified_records.get_or_create(&by_type);
     let _ = controller.registry_records.get_or_create(&by_type);
     let _ = controller.source_records.get_or_create(&by_type);
-    controller
+    let _ = controller
         .skipped_owner_mismatch
         .get_or_create(&OwnerMismatchLabels {
             record_type: "A".into(),
@@ -31,7 +31,7 @@ fn served() -> Vec<(String, String, String)> {
             foreign_owner: "b".into(),
             domain: "example.com".into(),
         });
-    controller
+    let _ = controller
         .source_invalid_endpoints
         .get_or_create(&SourceTypeLabels {
             record_type: "A".into(),
