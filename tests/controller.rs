@@ -134,6 +134,11 @@ fn ingress(name: &str, host: &str, ip: &str, extra: Value) -> Value {
     })
 }
 
+/// The Ingress `web`, publishing `web.example.com` at `ip`.
+fn web(ip: &str) -> Value {
+    ingress("web", "web.example.com", ip, json!({}))
+}
+
 fn static_entry() -> Value {
     json!({
         "apiVersion": "externaldns.k8s.io/v1alpha1",
@@ -235,27 +240,13 @@ async fn the_guides_objects_become_records_and_a_second_pass_writes_nothing() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_changed_address_is_one_batch_and_no_listing_and_a_delete_removes_the_txt() {
     let w = world().await;
-    w.kube
-        .create(&ingress(
-            "web",
-            "web.example.com",
-            "198.51.100.1",
-            json!({}),
-        ))
-        .unwrap();
+    w.kube.create(&web("198.51.100.1")).unwrap();
     let _controller = w.start(&[]);
     until("web exists", || w.has("web.example.com", "A")).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let (batches, lists) = (w.calls(CallKind::Batch), w.calls(CallKind::List));
 
-    w.kube
-        .replace(&ingress(
-            "web",
-            "web.example.com",
-            "198.51.100.2",
-            json!({}),
-        ))
-        .unwrap();
+    w.kube.replace(&web("198.51.100.2")).unwrap();
     until("web points at the new address", || {
         w.records()
             .iter()
@@ -269,14 +260,7 @@ async fn a_changed_address_is_one_batch_and_no_listing_and_a_delete_removes_the_
     );
     assert_eq!(w.calls(CallKind::List), lists, "no listing for a change");
 
-    w.kube
-        .delete(&ingress(
-            "web",
-            "web.example.com",
-            "198.51.100.2",
-            json!({}),
-        ))
-        .unwrap();
+    w.kube.delete(&web("198.51.100.2")).unwrap();
     until("web and its TXT are gone", || {
         !w.has("web.example.com", "A") && !w.has("a-web.example.com", "TXT")
     })
@@ -286,24 +270,10 @@ async fn a_changed_address_is_one_batch_and_no_listing_and_a_delete_removes_the_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upsert_only_keeps_the_record_of_a_deleted_ingress() {
     let w = world().await;
-    w.kube
-        .create(&ingress(
-            "web",
-            "web.example.com",
-            "198.51.100.1",
-            json!({}),
-        ))
-        .unwrap();
+    w.kube.create(&web("198.51.100.1")).unwrap();
     let _controller = w.start(&["--policy=upsert-only"]);
     until("web exists", || w.has("web.example.com", "A")).await;
-    w.kube
-        .delete(&ingress(
-            "web",
-            "web.example.com",
-            "198.51.100.1",
-            json!({}),
-        ))
-        .unwrap();
+    w.kube.delete(&web("198.51.100.1")).unwrap();
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert!(w.has("web.example.com", "A") && w.has("a-web.example.com", "TXT"));
 }
@@ -443,14 +413,7 @@ async fn is_leader(port: u16) -> bool {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_one_writer_and_the_standby_takes_over() {
     let w = world().await;
-    w.kube
-        .create(&ingress(
-            "web",
-            "web.example.com",
-            "198.51.100.1",
-            json!({}),
-        ))
-        .unwrap();
+    w.kube.create(&web("198.51.100.1")).unwrap();
     let election = [
         "--leader-election=true",
         "--leader-election-namespace=default",
@@ -484,14 +447,7 @@ async fn two_replicas_one_writer_and_the_standby_takes_over() {
 
     // A change is written once, by the leader only.
     let batches = w.calls(CallKind::Batch);
-    w.kube
-        .replace(&ingress(
-            "web",
-            "web.example.com",
-            "198.51.100.2",
-            json!({}),
-        ))
-        .unwrap();
+    w.kube.replace(&web("198.51.100.2")).unwrap();
     until("the change is applied", || {
         w.records()
             .iter()
@@ -511,14 +467,7 @@ async fn two_replicas_one_writer_and_the_standby_takes_over() {
         let _ = dead.0.kill();
         let _ = dead.0.wait();
     }
-    w.kube
-        .replace(&ingress(
-            "web",
-            "web.example.com",
-            "198.51.100.3",
-            json!({}),
-        ))
-        .unwrap();
+    w.kube.replace(&web("198.51.100.3")).unwrap();
     until_within(
         "the standby applies the change",
         Duration::from_secs(45),
