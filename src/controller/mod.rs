@@ -10,7 +10,7 @@ mod health;
 mod report;
 mod watch;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -301,6 +301,17 @@ struct Timing {
     min_gap: Duration,
 }
 
+/// What a pass knew that the metrics need, gathered before the planner took the
+/// desired endpoints.
+struct PassFacts {
+    desired_endpoints: usize,
+    /// Targets asked for, by record type.
+    source_records: BTreeMap<crate::endpoint::RecordType, i64>,
+    full: bool,
+    converged: bool,
+    started: Instant,
+}
+
 /// One reconcile pass at a time, with the zone view kept between passes.
 struct Reconciler {
     provider: Cloudflare,
@@ -396,10 +407,17 @@ impl Reconciler {
                 }
             }
         }
+        // One copy of the view: the registry takes its records by value.
         let records = self.view.clone().unwrap_or_default();
-        let current = self.registry.resolve(records.clone());
+        let records_count = records.len();
+        let current = self.registry.resolve(records);
         let desired = self.state.desired();
         let desired_count = desired.endpoints.len();
+        // Counted before the planner takes the endpoints, for the metrics.
+        let mut source_records = BTreeMap::new();
+        for e in &desired.endpoints {
+            *source_records.entry(e.record_type).or_default() += e.targets.len() as i64;
+        }
         let plan = plan::compute(desired, &current, &self.registry, &self.plan_config);
         for unit in &plan.units {
             for change in &unit.changes {
@@ -436,13 +454,24 @@ impl Reconciler {
         }
         let converged =
             report.refused.is_empty() && report.stopped.is_none() && !report.needs_reread;
-        self.observe(&current, &plan, &report, full, converged, started);
+        self.observe(
+            &current,
+            &plan,
+            &report,
+            PassFacts {
+                desired_endpoints: desired_count,
+                source_records,
+                full,
+                converged,
+                started,
+            },
+        );
         if !self.dry_run {
             self.reporter.after_pass(&self.state, &plan, &report).await;
         }
         tracing::info!(
             desired = desired_count,
-            current = records.len(),
+            current = records_count,
             created = plan.count(Action::Create),
             updated = plan.count(Action::Update),
             deleted = plan.count(Action::Delete),
@@ -461,10 +490,15 @@ impl Reconciler {
         current: &crate::registry::CurrentState,
         plan: &plan::Plan,
         report: &ApplyReport,
-        full: bool,
-        converged: bool,
-        started: Instant,
+        facts: PassFacts,
     ) {
+        let PassFacts {
+            desired_endpoints,
+            source_records: source_counts,
+            full,
+            converged,
+            started,
+        } = facts;
         use crate::endpoint::RecordType;
         use crate::plan::SkipReason;
         use crate::telemetry::metrics::{
@@ -488,13 +522,8 @@ impl Reconciler {
         m.registry_aaaa_records
             .set(zone_counts.get(&RecordType::Aaaa).copied().unwrap_or(0));
 
-        let desired = self.state.desired();
-        m.source_endpoints.set(desired.endpoints.len() as i64);
+        m.source_endpoints.set(desired_endpoints as i64);
         m.source_records.clear();
-        let mut source_counts: std::collections::BTreeMap<RecordType, i64> = Default::default();
-        for e in &desired.endpoints {
-            *source_counts.entry(e.record_type).or_default() += e.targets.len() as i64;
-        }
         for (t, n) in &source_counts {
             m.source_records.get_or_create(&by_type(*t)).set(*n);
         }
