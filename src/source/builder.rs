@@ -53,6 +53,28 @@ impl<'a> Shared<'a> {
     }
 }
 
+/// A `status.loadBalancer.ingress` entry of an Ingress or a Service, read into
+/// its address and its host name, each with the field it came from. The two
+/// kinds use different Rust types for the same JSON, hence the plain pairs.
+pub(crate) fn load_balancer_entries<'a>(
+    entries: impl IntoIterator<Item = (Option<&'a str>, Option<&'a str>)>,
+) -> Vec<(Option<Sourced>, Option<Sourced>)> {
+    entries
+        .into_iter()
+        .enumerate()
+        .map(|(i, (ip, hostname))| {
+            let field = |what: &str| format!("status.loadBalancer.ingress[{i}].{what}");
+            (
+                ip.filter(|ip| !ip.is_empty())
+                    .map(|ip| Sourced::new(ip, field("ip"))),
+                hostname
+                    .filter(|h| !h.is_empty())
+                    .map(|h| Sourced::new(h, field("hostname"))),
+            )
+        })
+        .collect()
+}
+
 /// Normalises and validates a host name. An empty entry (as in `a,,b`) is
 /// ignored; an invalid name is skipped; both with a problem.
 pub(crate) fn hostname(

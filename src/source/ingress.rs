@@ -115,27 +115,19 @@ fn targets(ingress: &Ingress, parsed: &ObjectAnnotations) -> Vec<Sourced> {
             .map(|t| Sourced::new(t, list.setting.field.clone()))
             .collect();
     }
-    let mut targets = Vec::new();
     let entries = ingress
         .status
         .as_ref()
         .and_then(|s| s.load_balancer.as_ref())
         .and_then(|lb| lb.ingress.as_ref());
-    for (i, entry) in entries.into_iter().flatten().enumerate() {
-        if let Some(ip) = entry.ip.as_deref().filter(|ip| !ip.is_empty()) {
-            targets.push(Sourced::new(
-                ip,
-                format!("status.loadBalancer.ingress[{i}].ip"),
-            ));
-        }
-        if let Some(host) = entry.hostname.as_deref().filter(|h| !h.is_empty()) {
-            targets.push(Sourced::new(
-                host,
-                format!("status.loadBalancer.ingress[{i}].hostname"),
-            ));
-        }
-    }
-    targets
+    let pairs = entries
+        .into_iter()
+        .flatten()
+        .map(|e| (e.ip.as_deref(), e.hostname.as_deref()));
+    builder::load_balancer_entries(pairs)
+        .into_iter()
+        .flat_map(|(ip, host)| ip.into_iter().chain(host))
+        .collect()
 }
 
 #[cfg(test)]

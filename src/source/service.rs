@@ -397,29 +397,31 @@ impl Mapping<'_> {
             .as_ref()
             .and_then(|s| s.load_balancer.as_ref())
             .and_then(|lb| lb.ingress.as_ref());
-        for (i, entry) in entries.into_iter().flatten().enumerate() {
-            if let Some(ip) = entry.ip.as_deref().filter(|ip| !ip.is_empty()) {
-                targets.push(Sourced::new(
-                    ip,
-                    format!("status.loadBalancer.ingress[{i}].ip"),
-                ));
-            }
-            let Some(hostname) = entry.hostname.as_deref().filter(|h| !h.is_empty()) else {
+        let pairs = entries
+            .into_iter()
+            .flatten()
+            .map(|e| (e.ip.as_deref(), e.hostname.as_deref()));
+        for (ip, host) in builder::load_balancer_entries(pairs) {
+            targets.extend(ip);
+            let Some(host) = host else {
                 continue;
             };
-            let field = format!("status.loadBalancer.ingress[{i}].hostname");
             if !self.cfg.resolve_service_load_balancer_hostname {
-                targets.push(Sourced::new(hostname, field));
+                targets.push(host);
                 continue;
             }
-            match self.inputs.resolved_hostnames.get(hostname) {
+            match self.inputs.resolved_hostnames.get(&host.value) {
                 Some(addresses) => {
-                    targets.extend(addresses.iter().map(|a| Sourced::new(a, field.clone())));
+                    targets.extend(
+                        addresses
+                            .iter()
+                            .map(|a| Sourced::new(a, host.field.clone())),
+                    );
                 }
                 None => out.problems.push(Problem::new(
                     self.object,
-                    field,
-                    hostname,
+                    host.field,
+                    &host.value,
                     Consequence::Ignored,
                     "unresolved-load-balancer-hostname",
                     "the load balancer host name did not resolve; its addresses are not published",
