@@ -4,151 +4,23 @@
 
 mod support;
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use flaredns::sandbox::{CallKind, Plan, Sandbox, SandboxConfig, SandboxHandle};
-use serde_json::{Value, json};
+use flaredns::sandbox::CallKind;
+use serde_json::json;
 
-use support::kube_api::KubeApi;
-
-const ZONE: &str = "example.com";
-
-/// A running controller process; killed when dropped.
-struct Controller(Child);
-
-impl Drop for Controller {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-struct World {
-    kube: KubeApi,
-    cloudflare: SandboxHandle,
-    metrics_port: u16,
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-async fn world() -> World {
-    let kube = KubeApi::start().await.unwrap();
-    let cloudflare = Sandbox::start(SandboxConfig::default()).await.unwrap();
-    cloudflare.add_zone(ZONE, Plan::Free).unwrap();
-    World {
-        kube,
-        cloudflare,
-        metrics_port: free_port(),
-    }
-}
-
-impl World {
-    fn start(&self, extra: &[&str]) -> Controller {
-        self.start_on(self.metrics_port, extra)
-    }
-
-    fn start_on(&self, metrics_port: u16, extra: &[&str]) -> Controller {
-        let child = Command::new(env!("CARGO_BIN_EXE_flaredns"))
-            .args([
-                "--source=ingress",
-                "--source=service",
-                "--source=crd",
-                "--provider=cloudflare",
-                "--policy=sync",
-                "--txt-owner-id=production-cluster-01",
-                "--domain-filter=example.com",
-                "--interval=1h",
-                "--batch-change-interval=0s",
-                "--log-level=debug",
-            ])
-            .arg(format!("--server={}", self.kube.url()))
-            .arg(format!("--cloudflare-api-url={}", self.cloudflare.url()))
-            .arg(format!("--metrics-address=127.0.0.1:{metrics_port}"))
-            .args(extra)
-            .env("CF_API_TOKEN", self.cloudflare.token().unwrap())
-            .env_remove("KUBERNETES_SERVICE_HOST")
-            .stdout(Stdio::null())
-            .stderr(match std::env::var_os("FLAREDNS_TEST_LOG") {
-                Some(path) => Stdio::from(std::fs::File::create(path).unwrap()),
-                None => Stdio::null(),
-            })
-            .spawn()
-            .unwrap();
-        Controller(child)
-    }
-
-    fn records(&self) -> Vec<(String, String, String)> {
-        let mut records: Vec<_> = self
-            .cloudflare
-            .records(ZONE)
-            .unwrap()
-            .into_iter()
-            .map(|r| (r.name, r.record_type, r.content))
-            .collect();
-        records.sort();
-        records
-    }
-
-    fn has(&self, name: &str, record_type: &str) -> bool {
-        self.records()
-            .iter()
-            .any(|(n, t, _)| n == name && t == record_type)
-    }
-
-    fn calls(&self, kind: CallKind) -> u64 {
-        self.cloudflare.counts().get(kind)
-    }
-}
-
-async fn until(what: &str, condition: impl FnMut() -> bool) {
-    until_within(what, Duration::from_secs(30), condition).await
-}
-
-async fn until_within(what: &str, limit: Duration, mut condition: impl FnMut() -> bool) {
-    let deadline = Instant::now() + limit;
-    while !condition() {
-        assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-fn ingress(name: &str, host: &str, ip: &str, extra: Value) -> Value {
-    let mut annotations = json!({ "external-dns.alpha.kubernetes.io/hostname": host });
-    if let Value::Object(more) = extra {
-        annotations.as_object_mut().unwrap().extend(more);
-    }
-    json!({
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "Ingress",
-        "metadata": { "name": name, "namespace": "default", "annotations": annotations },
-        "spec": { "ingressClassName": "nginx" },
-        "status": { "loadBalancer": { "ingress": [{ "ip": ip }] } }
-    })
-}
+use support::world::{
+    World, dns_endpoint, free_port, ingress, is_leader, until, until_within, world,
+};
 
 /// The Ingress `web`, publishing `web.example.com` at `ip`.
-fn web(ip: &str) -> Value {
+fn web(ip: &str) -> serde_json::Value {
     ingress("web", "web.example.com", ip, json!({}))
 }
 
-fn static_entry() -> Value {
-    json!({
-        "apiVersion": "externaldns.k8s.io/v1alpha1",
-        "kind": "DNSEndpoint",
-        "metadata": { "name": "static-entry", "namespace": "default" },
-        "spec": { "endpoints": [{
-            "dnsName": "static.example.com", "recordType": "A", "recordTTL": 300,
-            "targets": ["192.0.2.100"]
-        }]}
-    })
+fn static_entry() -> serde_json::Value {
+    dns_endpoint("static-entry", &[("static.example.com", "192.0.2.100")])
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -175,15 +47,7 @@ async fn the_guides_objects_become_records_and_a_second_pass_writes_nothing() {
     })
     .await;
     // Ready once it has listed and reconciled.
-    let url = format!("http://127.0.0.1:{}/readyz", w.metrics_port);
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !reqwest::get(&url)
-        .await
-        .is_ok_and(|r| r.status().is_success())
-    {
-        assert!(Instant::now() < deadline, "not ready");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    World::until_ready(w.metrics_port, Duration::from_secs(30)).await;
     let batches = w.calls(CallKind::Batch);
     // Nothing changes: no further write.
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -399,17 +263,6 @@ async fn once_runs_one_reconcile_and_exits() {
     assert!(!stderr.contains(&token));
 }
 
-/// Whether the replica serving metrics on `port` says it holds the lease.
-async fn is_leader(port: u16) -> bool {
-    match reqwest::get(format!("http://127.0.0.1:{port}/metrics")).await {
-        Ok(answer) => answer
-            .text()
-            .await
-            .is_ok_and(|t| t.lines().any(|l| l == "flaredns_leader 1")),
-        Err(_) => false,
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_replicas_one_writer_and_the_standby_takes_over() {
     let w = world().await;
@@ -464,8 +317,7 @@ async fn two_replicas_one_writer_and_the_standby_takes_over() {
     // The leader dies without releasing the lease; the standby takes over
     // within one lease period and converges.
     if let Some(mut dead) = replicas[leader].take() {
-        let _ = dead.0.kill();
-        let _ = dead.0.wait();
+        dead.kill();
     }
     w.kube.replace(&web("198.51.100.3")).unwrap();
     until_within(

@@ -3,3 +3,4 @@
 #![allow(dead_code)] // Each test file uses a different part of this module.
 
 pub mod kube_api;
+pub mod world;
