@@ -1,6 +1,9 @@
 //! `/healthz`, `/readyz` and `/metrics` on `--metrics-address` (`:7979`, as
 //! ExternalDNS).
 //!
+//! `/metrics` speaks the classic Prometheus text format unless the scraper
+//! prefers OpenMetrics (see `telemetry::exposition`).
+//!
 //! Liveness is cheap: the server answers while the process runs. Readiness turns
 //! true once every watch has listed, Cloudflare's start-up checks passed and the
 //! loop runs (a warm standby is ready too).
@@ -10,11 +13,12 @@ use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use prometheus_client::registry::Registry;
 
+use crate::telemetry::exposition::{Format, to_classic};
 use crate::telemetry::metrics::{CloudflareMetrics, ControllerMetrics, encode};
 
 /// Shared health and metrics.
@@ -77,16 +81,19 @@ async fn readyz(State(health): State<Health>) -> impl IntoResponse {
     }
 }
 
-async fn metrics(State(health): State<Health>) -> impl IntoResponse {
-    let text = match health.registry.lock() {
+/// The registry in the format the scraper asks for (see [`Format::negotiate`]).
+async fn metrics(State(health): State<Health>, headers: HeaderMap) -> impl IntoResponse {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|value| value.to_str().ok());
+    let format = Format::negotiate(accept);
+    let openmetrics = match health.registry.lock() {
         Ok(registry) => encode(&registry),
         Err(_) => String::new(),
     };
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        text,
-    )
+    let text = match format {
+        Format::OpenMetrics => openmetrics,
+        Format::Classic => to_classic(&openmetrics),
+    };
+    ([(header::CONTENT_TYPE, format.content_type())], text)
 }
