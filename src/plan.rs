@@ -18,7 +18,7 @@ mod desired;
 mod diff;
 pub mod report;
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::Serialize;
@@ -226,6 +226,38 @@ pub enum SkipReason {
     /// The object that published the record has a field flaredns could not use;
     /// what it published stays as it is until the object is fixed.
     HeldForInvalidObject,
+    /// The object's records depend on cluster data (nodes, pods,
+    /// EndpointSlices) that is not listed yet; they stay as they are until it is.
+    HeldAwaitingClusterData,
+}
+
+/// Why an object's published records are held (see [`Desired`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum HoldReason {
+    /// The object has a field flaredns skipped.
+    InvalidField,
+    /// The cluster data its records depend on is not listed yet.
+    AwaitingClusterData,
+}
+
+impl HoldReason {
+    /// The reason a skip of a held object's record reports.
+    pub fn skip_reason(self) -> SkipReason {
+        match self {
+            HoldReason::InvalidField => SkipReason::HeldForInvalidObject,
+            HoldReason::AwaitingClusterData => SkipReason::HeldAwaitingClusterData,
+        }
+    }
+
+    /// Why, in words, after the object's name.
+    pub fn explanation(self) -> &'static str {
+        match self {
+            HoldReason::InvalidField => "has a field flaredns could not use",
+            HoldReason::AwaitingClusterData => {
+                "depends on nodes, pods or EndpointSlices that are not listed yet"
+            }
+        }
+    }
 }
 
 /// An endpoint (or current record) the plan leaves alone, and why.
@@ -292,17 +324,18 @@ pub struct Desired {
     /// Every endpoint the sources produced; several objects may ask for the same
     /// name (conflicts are resolved by the planner, deterministically).
     pub endpoints: Vec<Endpoint>,
-    /// `resource` labels of objects that have a field flaredns skipped (an invalid
-    /// hostname or target): records they published before are never deleted, so a
-    /// typo in a manifest cannot take a name off the internet (invariant 6).
-    pub held_resources: BTreeSet<String>,
+    /// `resource` labels of objects whose published records stay as they are,
+    /// and why: a field flaredns skipped (an invalid hostname or target), so a
+    /// typo in a manifest cannot take a name off the internet (invariant 6), or
+    /// cluster data the object's records depend on not listed yet.
+    pub held_resources: BTreeMap<String, HoldReason>,
 }
 
 impl From<Vec<Endpoint>> for Desired {
     fn from(endpoints: Vec<Endpoint>) -> Self {
         Desired {
             endpoints,
-            held_resources: BTreeSet::new(),
+            held_resources: BTreeMap::new(),
         }
     }
 }

@@ -128,11 +128,18 @@ pub fn plan_config(config: &Config, zones: Vec<Zone>) -> Result<PlanConfig, Setu
 
 /// The objects whose published records must stay as they are because one of
 /// their fields was skipped (invariant 6): their `resource` labels.
-pub fn held_resources(problems: &[Problem]) -> std::collections::BTreeSet<String> {
+pub fn held_resources(
+    problems: &[Problem],
+) -> std::collections::BTreeMap<String, crate::plan::HoldReason> {
     problems
         .iter()
         .filter(|p| p.consequence == Consequence::Skipped)
-        .map(|p| p.object.resource_label())
+        .map(|p| {
+            (
+                p.object.resource_label(),
+                crate::plan::HoldReason::InvalidField,
+            )
+        })
         .collect()
 }
 

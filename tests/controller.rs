@@ -8,18 +8,20 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use flaredns::sandbox::CallKind;
-use serde_json::json;
+use k8s_openapi::api::core::v1::Node;
+use serde_json::{Value, json};
 
+use support::kube_api::Verb;
 use support::world::{
-    World, dns_endpoint, free_port, ingress, is_leader, until, until_within, world,
+    World, dns_endpoint, free_port, ingress, is_leader, load_balancer, until, until_within, world,
 };
 
 /// The Ingress `web`, publishing `web.example.com` at `ip`.
-fn web(ip: &str) -> serde_json::Value {
+fn web(ip: &str) -> Value {
     ingress("web", "web.example.com", ip, json!({}))
 }
 
-fn static_entry() -> serde_json::Value {
+fn static_entry() -> Value {
     dns_endpoint("static-entry", &[("static.example.com", "192.0.2.100")])
 }
 
@@ -331,4 +333,196 @@ async fn two_replicas_one_writer_and_the_standby_takes_over() {
     )
     .await;
     assert!(is_leader(ports[1 - leader]).await);
+}
+
+fn node(name: &str, external_ip: &str) -> Value {
+    json!({
+        "apiVersion": "v1",
+        "kind": "Node",
+        "metadata": { "name": name },
+        "status": { "addresses": [
+            { "type": "InternalIP", "address": "10.0.0.1" },
+            { "type": "ExternalIP", "address": external_ip }
+        ]}
+    })
+}
+
+fn node_port(name: &str, host: &str) -> Value {
+    json!({
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {
+            "name": name, "namespace": "default",
+            "annotations": { "external-dns.alpha.kubernetes.io/hostname": host }
+        },
+        "spec": { "type": "NodePort", "ports": [{ "port": 80, "nodePort": 30080, "protocol": "TCP" }] }
+    })
+}
+
+fn a_record(w: &World, name: &str) -> Vec<String> {
+    w.records()
+        .into_iter()
+        .filter(|(n, t, _)| n == name && t == "A")
+        .map(|(_, _, c)| c)
+        .collect()
+}
+
+fn requests_for(w: &World, resource: &str) -> usize {
+    [Verb::List, Verb::Watch]
+        .into_iter()
+        .map(|verb| w.kube.count(verb, resource))
+        .sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_a_service_that_needs_nodes_makes_the_controller_watch_them() {
+    let w = world().await;
+    w.kube.create(&node("n1", "203.0.113.1")).unwrap();
+    w.kube
+        .create(&load_balancer("lb", "lb.example.com", "198.51.100.7"))
+        .unwrap();
+    let _controller = w.start(&[
+        "--managed-record-types=A",
+        "--managed-record-types=CNAME",
+        "--managed-record-types=SRV",
+    ]);
+    until("lb exists", || w.has("lb.example.com", "A")).await;
+    World::until_ready(w.metrics_port, Duration::from_secs(30)).await;
+    for resource in ["nodes", "pods", "endpointslices"] {
+        assert_eq!(requests_for(&w, resource), 0, "{resource} are not watched");
+    }
+
+    // A NodePort Service arrives: its records are the nodes' external
+    // addresses, and follow them. Pods are still not needed.
+    w.kube.create(&node_port("np", "np.example.com")).unwrap();
+    until("np points at the node", || {
+        a_record(&w, "np.example.com") == ["203.0.113.1"]
+    })
+    .await;
+    assert!(w.has("_np._tcp.np.example.com", "SRV"));
+    w.kube.create(&node("n2", "203.0.113.2")).unwrap();
+    until("np points at both nodes", || {
+        a_record(&w, "np.example.com") == ["203.0.113.1", "203.0.113.2"]
+    })
+    .await;
+    w.kube.delete_named::<Node>(None, "n1").unwrap();
+    until("np follows the node's removal", || {
+        a_record(&w, "np.example.com") == ["203.0.113.2"]
+    })
+    .await;
+    assert!(requests_for(&w, "nodes") > 0);
+    assert_eq!(
+        requests_for(&w, "pods"),
+        0,
+        "NodePort without Local needs no pods"
+    );
+    assert_eq!(requests_for(&w, "endpointslices"), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_restart_keeps_node_port_records_while_the_nodes_cannot_be_listed() {
+    let w = world().await;
+    w.kube.create(&node("n1", "203.0.113.1")).unwrap();
+    w.kube.create(&node_port("np", "np.example.com")).unwrap();
+    let mut first = w.start(&[]);
+    until("np exists", || {
+        a_record(&w, "np.example.com") == ["203.0.113.1"]
+    })
+    .await;
+    first.kill();
+
+    // The restarted controller cannot list nodes for a while; meanwhile it
+    // reconciles (the new Ingress is published) and keeps the NodePort record.
+    w.kube.fail_next_for(3, "nodes");
+    w.kube.create(&web("198.51.100.1")).unwrap();
+    let _second = w.start(&[]);
+    until("web is published", || w.has("web.example.com", "A")).await;
+    until_within("the node list succeeded", Duration::from_secs(60), || {
+        w.kube.pending_failures() == 0
+    })
+    .await;
+    w.kube.replace(&node("n1", "203.0.113.9")).unwrap();
+    until("np follows the node", || {
+        a_record(&w, "np.example.com") == ["203.0.113.9"]
+    })
+    .await;
+    for entry in w.cloudflare.history() {
+        assert!(
+            entry
+                .records
+                .iter()
+                .any(|r| r.name == "np.example.com" && r.record_type == "A"),
+            "the NodePort record was never deleted (write {})",
+            entry.seq
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_headless_service_publishes_its_ready_pods() {
+    let w = world().await;
+    for (pod, ip) in [("db-0", "10.1.0.1"), ("db-1", "10.1.0.2")] {
+        w.kube
+            .create(&json!({
+                "apiVersion": "v1", "kind": "Pod",
+                "metadata": { "name": pod, "namespace": "default", "labels": { "app": "db" } },
+                "spec": { "hostname": pod, "nodeName": "n1", "containers": [] },
+                "status": { "phase": "Running", "podIP": ip }
+            }))
+            .unwrap();
+    }
+    let slice = |entries: &[(&str, &str, bool)]| {
+        let endpoints: Vec<Value> = entries
+            .iter()
+            .map(|(pod, ip, ready)| {
+                json!({
+                    "addresses": [ip],
+                    "conditions": { "ready": ready },
+                    "targetRef": { "kind": "Pod", "name": pod, "namespace": "default" }
+                })
+            })
+            .collect();
+        json!({
+            "apiVersion": "discovery.k8s.io/v1", "kind": "EndpointSlice",
+            "metadata": {
+                "name": "db-x", "namespace": "default",
+                "labels": { "kubernetes.io/service-name": "db" }
+            },
+            "addressType": "IPv4",
+            "endpoints": endpoints
+        })
+    };
+    w.kube
+        .create(&slice(&[
+            ("db-0", "10.1.0.1", true),
+            ("db-1", "10.1.0.2", false),
+        ]))
+        .unwrap();
+    w.kube
+        .create(&json!({
+            "apiVersion": "v1", "kind": "Service",
+            "metadata": {
+                "name": "db", "namespace": "default",
+                "annotations": { "external-dns.alpha.kubernetes.io/hostname": "db.example.com" }
+            },
+            "spec": { "clusterIP": "None", "selector": { "app": "db" } }
+        }))
+        .unwrap();
+    let _controller = w.start(&[]);
+    until("the ready pod is published", || {
+        a_record(&w, "db.example.com") == ["10.1.0.1"] && w.has("db-0.db.example.com", "A")
+    })
+    .await;
+    w.kube
+        .replace(&slice(&[
+            ("db-0", "10.1.0.1", true),
+            ("db-1", "10.1.0.2", true),
+        ]))
+        .unwrap();
+    until("both pods are published", || {
+        a_record(&w, "db.example.com") == ["10.1.0.1", "10.1.0.2"]
+            && w.has("db-1.db.example.com", "A")
+    })
+    .await;
+    assert_eq!(requests_for(&w, "nodes"), 0, "pod addresses need no nodes");
 }

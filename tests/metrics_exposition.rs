@@ -86,7 +86,10 @@ async fn promtool_passes_the_classic_format_of_a_busy_controller() {
         .create(&load_balancer("api", "api.example.com", "198.51.100.2"))
         .unwrap();
     w.kube
-        .create(&dns_endpoint("static", &[("static.example.com", "192.0.2.1")]))
+        .create(&dns_endpoint(
+            "static",
+            &[("static.example.com", "192.0.2.1")],
+        ))
         .unwrap();
     let _controller = w.start(&[]);
     until("the records exist", || {
@@ -116,7 +119,10 @@ async fn promtool_passes_the_classic_format_of_a_busy_controller() {
         "promtool findings beyond the two accepted ones: {unexpected:#?}\n{text}"
     );
     // Exit 3 is "lint findings"; 1 would be a parse error.
-    assert!(code == 0 || code == 3, "promtool exit {code}: {findings:#?}");
+    assert!(
+        code == 0 || code == 3,
+        "promtool exit {code}: {findings:#?}"
+    );
     for name in ACCEPTED_FINDINGS {
         assert!(
             findings.iter().any(|f| f.contains(name)),

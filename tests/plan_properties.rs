@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use flaredns::endpoint::{Endpoint, RecordType, Zone, ZoneRecord};
 use flaredns::filter::DomainFilter;
-use flaredns::plan::{self, Action, Desired, Plan, PlanConfig, Policy, RecordOp};
+use flaredns::plan::{self, Action, Desired, HoldReason, Plan, PlanConfig, Policy, RecordOp};
 use flaredns::provider::inmemory::InMemoryZones;
 use flaredns::registry::txt::{TxtRegistry, TxtRegistryConfig};
 use proptest::prelude::*;
@@ -422,7 +422,10 @@ proptest! {
         let state = registry.resolve(build_zone(current));
         let held: BTreeSet<String> = held.into_iter().map(|i| RESOURCES[i].to_string()).collect();
         let plan = plan::compute(
-            Desired { endpoints: desired, held_resources: held.clone() },
+            Desired {
+                endpoints: desired,
+                held_resources: held.iter().map(|r| (r.clone(), HoldReason::InvalidField)).collect(),
+            },
             &state,
             &registry,
             &config(Policy::Sync, &(vec![], vec![]), false),

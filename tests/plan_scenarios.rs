@@ -3,7 +3,9 @@
 
 use flaredns::endpoint::{Endpoint, RecordType, Zone, ZoneRecord};
 use flaredns::filter::DomainFilter;
-use flaredns::plan::{self, Action, Desired, Plan, PlanConfig, Policy, RecordOp, SkipReason};
+use flaredns::plan::{
+    self, Action, Desired, HoldReason, Plan, PlanConfig, Policy, RecordOp, SkipReason,
+};
 use flaredns::provider::inmemory::InMemoryZones;
 use flaredns::registry::txt::{TxtRegistry, TxtRegistryConfig};
 
@@ -432,7 +434,7 @@ fn records_of_an_object_with_a_bad_field_are_kept() {
     );
     let desired = Desired {
         endpoints: vec![],
-        held_resources: ["ingress/default/typo".to_string()].into(),
+        held_resources: [("ingress/default/typo".to_string(), HoldReason::InvalidField)].into(),
     };
     let registry = registry();
     let plan = plan::compute(desired, &registry.resolve(records), &registry, &config());

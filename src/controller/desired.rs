@@ -3,8 +3,10 @@
 //!
 //! Watchers feed it three operations, as a list/watch index: apply one object,
 //! delete one object, and, after a re-list, reset one kind to exactly the objects
-//! the list returned (so objects deleted while disconnected disappear). Every
-//! change bumps a version that the reconcile loop waits on.
+//! the list returned (so objects deleted while disconnected disappear). A fourth,
+//! hold, marks an object whose endpoints cannot be computed yet (a NodePort
+//! Service before the nodes are listed): the records it published stay as they
+//! are. Every change bumps a version that the reconcile loop waits on.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Mutex;
@@ -12,7 +14,7 @@ use std::sync::Mutex;
 use tokio::sync::watch;
 
 use crate::endpoint::Endpoint;
-use crate::plan::Desired;
+use crate::plan::{Desired, HoldReason};
 use crate::problem::{Consequence, Problem};
 use crate::source::{SourceKind, SourceOutput};
 
@@ -22,6 +24,18 @@ pub struct ObjectKey {
     pub kind: SourceKind,
     pub namespace: String,
     pub name: String,
+}
+
+impl ObjectKey {
+    /// The `resource` label of the object's records (`service/default/web`).
+    pub fn resource_label(&self) -> String {
+        let kind = match self.kind {
+            SourceKind::Ingress => "ingress",
+            SourceKind::Service => "service",
+            SourceKind::Crd => "crd",
+        };
+        format!("{kind}/{}/{}", self.namespace, self.name)
+    }
 }
 
 /// What the controller remembers of an object besides its endpoints: enough to
@@ -41,6 +55,8 @@ struct Entry {
     info: ObjectInfo,
     endpoints: Vec<Endpoint>,
     problems: Vec<Problem>,
+    /// The object's endpoints wait for cluster data: what it published stays.
+    awaiting_data: bool,
 }
 
 /// One object's contribution, as the reporters see it.
@@ -79,6 +95,7 @@ impl State {
             info,
             endpoints: output.endpoints,
             problems: output.problems,
+            awaiting_data: false,
         };
         let changed = {
             let mut objects = lock(&self.objects);
@@ -87,6 +104,7 @@ impl State {
                 before.endpoints != entry.endpoints
                     || before.problems != entry.problems
                     || before.info.generation != entry.info.generation
+                    || before.awaiting_data
             });
             if entry.endpoints.is_empty()
                 && entry.problems.is_empty()
@@ -96,6 +114,22 @@ impl State {
             } else {
                 objects.insert(key, entry);
             }
+            changed
+        };
+        if changed {
+            self.bump();
+        }
+    }
+
+    /// Holds what `key` published: its endpoints depend on cluster data that is
+    /// not listed yet. What the state knew of it stays until the next apply.
+    pub fn hold(&self, key: ObjectKey, info: ObjectInfo) {
+        let changed = {
+            let mut objects = lock(&self.objects);
+            let entry = objects.entry(key).or_default();
+            let changed = !entry.awaiting_data;
+            entry.info = info;
+            entry.awaiting_data = true;
             changed
         };
         if changed {
@@ -129,13 +163,19 @@ impl State {
     pub fn desired(&self) -> Desired {
         let objects = lock(&self.objects);
         let mut desired = Desired::default();
-        for entry in objects.values() {
+        for (key, entry) in objects.iter() {
             desired.endpoints.extend(entry.endpoints.iter().cloned());
+            if entry.awaiting_data {
+                desired
+                    .held_resources
+                    .insert(key.resource_label(), HoldReason::AwaitingClusterData);
+            }
             for problem in &entry.problems {
                 if problem.consequence == Consequence::Skipped {
                     desired
                         .held_resources
-                        .insert(problem.object.resource_label());
+                        .entry(problem.object.resource_label())
+                        .or_insert(HoldReason::InvalidField);
                 }
             }
         }
@@ -289,7 +329,7 @@ mod tests {
             state
                 .desired()
                 .held_resources
-                .contains("ingress/default/broken")
+                .contains_key("ingress/default/broken")
         );
         assert_eq!(state.problems().len(), 1);
     }

@@ -5,6 +5,7 @@
 //! leader election, then the reconcile loop until SIGTERM (or one pass with
 //! `--once`).
 
+mod cluster;
 pub mod desired;
 mod health;
 mod report;

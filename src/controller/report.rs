@@ -175,18 +175,6 @@ impl Reporter {
     }
 }
 
-impl ObjectKey {
-    /// The `resource` label of the object's records.
-    pub fn resource_label(&self) -> String {
-        let kind = match self.kind {
-            SourceKind::Ingress => "ingress",
-            SourceKind::Service => "service",
-            SourceKind::Crd => "crd",
-        };
-        format!("{kind}/{}/{}", self.namespace, self.name)
-    }
-}
-
 /// The Events one object gets from a pass: one per (type, reason), its note
 /// listing every occurrence (kube's recorder folds Events of the same reason on
 /// one object into a series, so separate notes would be lost).

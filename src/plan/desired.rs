@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use crate::endpoint::{Endpoint, RecordType, Zone, zone_for};
 
 use super::diff::CurrentRows;
-use super::{Adjustment, Plan, PlanConfig, Skip, SkipReason};
+use super::{Adjustment, HoldReason, Plan, PlanConfig, Skip, SkipReason};
 
 /// Cloudflare's TTL bounds for a TTL other than 1 ("automatic").
 pub const MIN_TTL: u32 = 60;
@@ -41,7 +41,7 @@ pub type DesiredRows<'z> = Vec<DesiredRow<'z>>;
 /// and free of per-row maps (it plans 100k endpoints in well under a second).
 pub fn prepare<'z>(
     desired: Vec<Endpoint>,
-    held: &std::collections::BTreeSet<String>,
+    held: &std::collections::BTreeMap<String, HoldReason>,
     current: &CurrentRows<'_, 'z>,
     config: &'z PlanConfig,
     plan: &mut Plan,
@@ -86,7 +86,7 @@ pub fn prepare<'z>(
             };
             // A name published for an object with a field flaredns could not use
             // stays with that object: no other object takes it over meanwhile.
-            if let Some(owner) = current_resource.filter(|r| held.contains(*r)) {
+            if let Some((owner, hold)) = current_resource.and_then(|r| held.get_key_value(r)) {
                 let (keep, lose): (Vec<_>, Vec<_>) = endpoints
                     .into_iter()
                     .partition(|e| e.resource() == Some(owner));
@@ -94,10 +94,11 @@ pub fn prepare<'z>(
                     plan.skipped.push(Skip {
                         key: loser.key(),
                         resource: loser.resource().map(str::to_string),
-                        reason: SkipReason::HeldForInvalidObject,
+                        reason: hold.skip_reason(),
                         detail: format!(
-                            "the name is published for {owner}, which has a field flaredns could \
-                             not use; it keeps the name until the object is fixed"
+                            "the name is published for {owner}, which {}; it keeps the name \
+                             meanwhile",
+                            hold.explanation()
                         ),
                     });
                 }

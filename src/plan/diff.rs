@@ -2,7 +2,7 @@
 //! differences into record operations.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 
 use crate::endpoint::{Endpoint, RecordType, Zone, ZoneRecord, label, zone_for};
 use crate::registry::txt::{TxtRecord, TxtRegistry};
@@ -12,7 +12,8 @@ use crate::registry::{
 
 use super::desired::{DesiredRow, DesiredRows};
 use super::{
-    Action, Change, ChangeUnit, InSync, Plan, PlanConfig, RecordOp, RecordSpec, Skip, SkipReason,
+    Action, Change, ChangeUnit, HoldReason, InSync, Plan, PlanConfig, RecordOp, RecordSpec, Skip,
+    SkipReason,
 };
 
 /// One row's current endpoints (one per record type, sorted by type): every
@@ -97,7 +98,7 @@ pub struct Context<'a> {
     /// Heritage TXT records that claim no existing record.
     pub dangling: &'a [OwnershipRecord],
     /// Objects whose published records must not be deleted (see `plan::Desired`).
-    pub held_resources: &'a BTreeSet<String>,
+    pub held_resources: &'a BTreeMap<String, HoldReason>,
     /// How many endpoints of the whole zone each ownership record claims (a
     /// legacy TXT record claims every type at its name but AAAA), by record id.
     pub claims: HashMap<&'a str, usize>,
@@ -197,18 +198,18 @@ impl Context<'_> {
                     if !self.owned(c) {
                         continue;
                     }
-                    if let Some(resource) = c
+                    if let Some((resource, hold)) = c
                         .endpoint
                         .resource()
-                        .filter(|r| self.held_resources.contains(*r))
+                        .and_then(|r| self.held_resources.get_key_value(r))
                     {
                         plan.skipped.push(Skip {
                             key: c.endpoint.key(),
                             resource: Some(resource.to_string()),
-                            reason: SkipReason::HeldForInvalidObject,
+                            reason: hold.skip_reason(),
                             detail: format!(
-                                "{resource} has a field flaredns could not use; the record it \
-                                 published stays until the object is fixed"
+                                "{resource} {}; the record it published stays as it is",
+                                hold.explanation()
                             ),
                         });
                     } else if self.config.policy.allows(Action::Delete) {

@@ -367,6 +367,7 @@ pub fn skip_label(reason: &SkipReason) -> &'static str {
         SkipReason::NoOwnershipRecord => "no-ownership-record",
         SkipReason::Policy { .. } => "policy",
         SkipReason::HeldForInvalidObject => "held-for-invalid-object",
+        SkipReason::HeldAwaitingClusterData => "held-awaiting-cluster-data",
     }
 }
 

@@ -121,6 +121,167 @@ pub struct ServiceInputs {
     pub resolved_hostnames: BTreeMap<String, Vec<String>>,
 }
 
+/// What a Service's mapping reads of one pod, and nothing more: the
+/// controller keeps these instead of whole Pods.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct PodFacts {
+    pub namespace: String,
+    pub name: String,
+    /// For matching Service selectors.
+    pub labels: BTreeMap<String, String>,
+    /// `spec.hostname`.
+    pub hostname: Option<String>,
+    /// `status.hostIP`.
+    pub host_ip: Option<String>,
+    /// The pod's `target` annotation, which overrides its addresses.
+    pub target_annotation: Option<String>,
+    pub placement: PodPlacement,
+}
+
+impl PodFacts {
+    /// What the mapping needs of a Pod.
+    pub fn from_pod(pod: &Pod, cfg: &SourceConfig) -> Self {
+        PodFacts {
+            namespace: pod.metadata.namespace.clone().unwrap_or_default(),
+            name: pod.metadata.name.clone().unwrap_or_default(),
+            labels: pod.metadata.labels.clone().unwrap_or_default(),
+            hostname: pod.spec.as_ref().and_then(|s| s.hostname.clone()),
+            host_ip: pod.status.as_ref().and_then(|s| s.host_ip.clone()),
+            target_annotation: annotations::lookup(
+                pod.metadata.annotations.as_ref(),
+                &cfg.annotation_prefixes,
+                annotations::key::TARGET,
+            )
+            .map(str::to_string),
+            placement: placement(pod),
+        }
+    }
+
+    /// Whether a Service selector matches the pod. As in ExternalDNS, an empty
+    /// or missing selector matches every pod of the namespace.
+    fn selected_by(&self, selector: Option<&BTreeMap<String, String>>) -> bool {
+        selector
+            .into_iter()
+            .flatten()
+            .all(|(k, v)| self.labels.get(k) == Some(v))
+    }
+}
+
+/// One endpoint of an EndpointSlice, reduced to what the mapping reads.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SliceEntry {
+    /// The pod the entry points at (entries without a pod are dropped).
+    pub pod_name: String,
+    /// The entry's first address; `None` for FQDN-type slices.
+    pub address: Option<String>,
+    /// `conditions.ready` (unset means ready).
+    pub ready: bool,
+}
+
+/// What the mapping reads of one EndpointSlice.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SliceFacts {
+    pub namespace: String,
+    /// The Service named by the `kubernetes.io/service-name` label.
+    pub service: String,
+    pub entries: Vec<SliceEntry>,
+}
+
+impl SliceFacts {
+    /// What the mapping needs of an EndpointSlice; `None` when no Service owns it.
+    pub fn from_slice(slice: &EndpointSlice) -> Option<Self> {
+        let service = slice
+            .metadata
+            .labels
+            .as_ref()
+            .and_then(|l| l.get(SERVICE_NAME_LABEL))?
+            .clone();
+        let ip_slice = matches!(slice.address_type.as_str(), "IPv4" | "IPv6");
+        let entries = slice
+            .endpoints
+            .iter()
+            .filter_map(|entry| {
+                // Only entries that point at a pod are used.
+                let pod_name = entry
+                    .target_ref
+                    .as_ref()
+                    .filter(|r| {
+                        r.kind.as_deref() == Some("Pod")
+                            && r.api_version.as_deref().unwrap_or_default().is_empty()
+                    })
+                    .and_then(|r| r.name.clone())?;
+                Some(SliceEntry {
+                    pod_name,
+                    address: entry.addresses.first().filter(|_| ip_slice).cloned(),
+                    ready: entry
+                        .conditions
+                        .as_ref()
+                        .and_then(|c| c.ready)
+                        .unwrap_or(true),
+                })
+            })
+            .collect();
+        Some(SliceFacts {
+            namespace: slice.metadata.namespace.clone().unwrap_or_default(),
+            service,
+            entries,
+        })
+    }
+}
+
+/// Which cluster data a Service's mapping reads beyond the Service itself.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClusterNeeds {
+    pub nodes: bool,
+    pub pods: bool,
+    pub endpoint_slices: bool,
+}
+
+impl ClusterNeeds {
+    /// Whether the Service reads nothing beyond itself.
+    pub fn is_empty(self) -> bool {
+        self == ClusterNeeds::default()
+    }
+}
+
+/// What a Service needs of the cluster: nothing unless it is selected and
+/// lets the cluster choose its targets (no `target` annotation). NodePort
+/// Services read the nodes, and the pods with `externalTrafficPolicy: Local`;
+/// headless Services read their EndpointSlices, the pods and (for
+/// `endpoints-type: NodeExternalIP`) the nodes.
+pub fn cluster_needs(service: &Service, cfg: &SourceConfig) -> ClusterNeeds {
+    let overridden = annotations::lookup(
+        service.metadata.annotations.as_ref(),
+        &cfg.annotation_prefixes,
+        annotations::key::TARGET,
+    )
+    .is_some();
+    if overridden || !is_selected(service, cfg) {
+        return ClusterNeeds::default();
+    }
+    let spec = service.spec.as_ref();
+    let service_type = spec.and_then(|s| s.type_.as_deref()).unwrap_or("ClusterIP");
+    let headless = spec.and_then(|s| s.cluster_ip.as_deref()) == Some("None");
+    match service_type {
+        "NodePort" => ClusterNeeds {
+            nodes: true,
+            pods: spec.and_then(|s| s.external_traffic_policy.as_deref()) == Some("Local"),
+            endpoint_slices: false,
+        },
+        "ClusterIP" if headless => ClusterNeeds {
+            nodes: annotations::lookup(
+                service.metadata.annotations.as_ref(),
+                &cfg.annotation_prefixes,
+                annotations::key::ENDPOINTS_TYPE,
+            )
+            .is_some(),
+            pods: true,
+            endpoint_slices: true,
+        },
+        _ => ClusterNeeds::default(),
+    }
+}
+
 impl ServiceInputs {
     /// Gathers the inputs of one Service from cluster objects: all nodes, the pods
     /// its selector matches in its namespace, and its EndpointSlices (found by the
@@ -132,79 +293,51 @@ impl ServiceInputs {
         slices: &[EndpointSlice],
         cfg: &SourceConfig,
     ) -> ServiceInputs {
+        let nodes: Vec<NodeAddresses> = nodes.iter().map(NodeAddresses::from_node).collect();
+        let pods: Vec<PodFacts> = pods.iter().map(|p| PodFacts::from_pod(p, cfg)).collect();
+        let slices: Vec<SliceFacts> = slices.iter().filter_map(SliceFacts::from_slice).collect();
+        ServiceInputs::from_facts(service, nodes, &pods, &slices)
+    }
+
+    /// The inputs of one Service from reduced cluster data: `pods` and
+    /// `slices` may hold other namespaces' and Services' entries, which are
+    /// filtered out here.
+    pub fn from_facts<'a>(
+        service: &Service,
+        nodes: Vec<NodeAddresses>,
+        pods: impl IntoIterator<Item = &'a PodFacts>,
+        slices: impl IntoIterator<Item = &'a SliceFacts>,
+    ) -> ServiceInputs {
         let namespace = service.metadata.namespace.as_deref().unwrap_or_default();
         let name = service.metadata.name.as_deref().unwrap_or_default();
         let selector = service.spec.as_ref().and_then(|s| s.selector.as_ref());
-        let selected_pods: Vec<&Pod> = pods
-            .iter()
-            .filter(|p| p.metadata.namespace.as_deref().unwrap_or_default() == namespace)
-            .filter(|p| {
-                // As in ExternalDNS, an empty selector matches every pod.
-                selector.into_iter().flatten().all(|(k, v)| {
-                    p.metadata
-                        .labels
-                        .as_ref()
-                        .and_then(|l| l.get(k))
-                        .is_some_and(|have| have == v)
-                })
-            })
+        let selected_pods: Vec<&PodFacts> = pods
+            .into_iter()
+            .filter(|p| p.namespace == namespace && p.selected_by(selector))
             .collect();
-
+        let own_entries = slices
+            .into_iter()
+            .filter(|s| s.namespace == namespace && s.service == name)
+            .flat_map(|s| &s.entries);
         let mut endpoints = Vec::new();
-        let own_slices = slices.iter().filter(|s| {
-            s.metadata.namespace.as_deref().unwrap_or_default() == namespace
-                && s.metadata
-                    .labels
-                    .as_ref()
-                    .and_then(|l| l.get(SERVICE_NAME_LABEL))
-                    .is_some_and(|n| n == name)
-        });
-        for slice in own_slices {
-            let ip_slice = matches!(slice.address_type.as_str(), "IPv4" | "IPv6");
-            for entry in &slice.endpoints {
-                // Only entries that point at a pod of this Service are used.
-                let Some(pod_name) = entry
-                    .target_ref
-                    .as_ref()
-                    .filter(|r| {
-                        r.kind.as_deref() == Some("Pod")
-                            && r.api_version.as_deref().unwrap_or_default().is_empty()
-                    })
-                    .and_then(|r| r.name.as_deref())
-                else {
-                    continue;
-                };
-                let Some(pod) = selected_pods
-                    .iter()
-                    .find(|p| p.metadata.name.as_deref() == Some(pod_name))
-                else {
-                    continue;
-                };
-                endpoints.push(PodEndpoint {
-                    pod_name: pod_name.to_string(),
-                    address: entry.addresses.first().filter(|_| ip_slice).cloned(),
-                    ready: entry
-                        .conditions
-                        .as_ref()
-                        .and_then(|c| c.ready)
-                        .unwrap_or(true),
-                    pod_hostname: pod.spec.as_ref().and_then(|s| s.hostname.clone()),
-                    host_ip: pod.status.as_ref().and_then(|s| s.host_ip.clone()),
-                    node_name: pod.spec.as_ref().and_then(|s| s.node_name.clone()),
-                    target_annotation: annotations::lookup(
-                        pod.metadata.annotations.as_ref(),
-                        &cfg.annotation_prefixes,
-                        annotations::key::TARGET,
-                    )
-                    .map(str::to_string),
-                });
-            }
+        for entry in own_entries {
+            let Some(pod) = selected_pods.iter().find(|p| p.name == entry.pod_name) else {
+                continue;
+            };
+            endpoints.push(PodEndpoint {
+                pod_name: entry.pod_name.clone(),
+                address: entry.address.clone(),
+                ready: entry.ready,
+                pod_hostname: pod.hostname.clone(),
+                host_ip: pod.host_ip.clone(),
+                node_name: Some(pod.placement.node_name.clone()).filter(|n| !n.is_empty()),
+                target_annotation: pod.target_annotation.clone(),
+            });
         }
-
         ServiceInputs {
-            nodes: nodes.iter().map(NodeAddresses::from_node).collect(),
+            nodes,
             endpoints,
-            pods: selected_pods.iter().map(|p| placement(p)).collect(),
+            pods: selected_pods.iter().map(|p| p.placement.clone()).collect(),
             resolved_hostnames: BTreeMap::new(),
         }
     }
