@@ -114,7 +114,7 @@ async fn run_async(config: &Config) -> anyhow::Result<ExitCode> {
     tracing::info!(objects = state.objects(), "every source listed");
 
     let outcome = if config.sync.once {
-        let ok = reconciler.pass(true).await;
+        let ok = reconciler.pass(true).await == PassOutcome::Converged;
         Ok(if ok {
             ExitCode::SUCCESS
         } else {
@@ -292,6 +292,24 @@ async fn shutdown_signal() {
     }
 }
 
+/// How a pass ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PassOutcome {
+    /// The zone is as desired.
+    Converged,
+    /// Cloudflare refused some changes for what they asked: the same request
+    /// would be refused again, so only a change of the objects (or the next
+    /// full resync) tries again.
+    Refused,
+    /// The zone could not be read, or a write failed or went unanswered:
+    /// retried with backoff.
+    Failed,
+}
+
+/// Backoff bounds for retrying a failed pass.
+const RETRY_MIN: Duration = Duration::from_secs(1);
+const RETRY_MAX: Duration = Duration::from_secs(60);
+
 /// When the loop reconciles.
 #[derive(Clone, Copy, Debug)]
 struct Timing {
@@ -341,6 +359,9 @@ impl Reconciler {
         let mut last_pass = Instant::now()
             .checked_sub(timing.min_gap)
             .unwrap_or_else(Instant::now);
+        // After a failed pass: when to try again, and the next wait.
+        let mut retry: Option<Instant> = None;
+        let mut backoff = RETRY_MIN;
         loop {
             let is_leader = leader.as_ref().is_none_or(|rx| *rx.borrow());
             self.metrics.leader.set(i64::from(is_leader));
@@ -348,8 +369,19 @@ impl Reconciler {
             if is_leader {
                 let wait = timing.min_gap.saturating_sub(last_pass.elapsed());
                 tokio::time::sleep(wait).await;
-                self.pass(full).await;
+                let outcome = self.pass(full).await;
                 last_pass = Instant::now();
+                if outcome == PassOutcome::Failed {
+                    tracing::info!(
+                        retry_in_ms = backoff.as_millis() as u64,
+                        "the pass failed; retrying"
+                    );
+                    retry = Some(last_pass + backoff);
+                    backoff = (backoff * 2).min(RETRY_MAX);
+                } else {
+                    retry = None;
+                    backoff = RETRY_MIN;
+                }
                 if full {
                     next_resync = Instant::now() + timing.interval;
                 }
@@ -382,6 +414,7 @@ impl Reconciler {
                     changes.borrow_and_update();
                 }
                 _ = tokio::time::sleep_until(next_resync.into()) => {}
+                _ = tokio::time::sleep_until(retry.unwrap_or(next_resync).into()), if retry.is_some() => {}
                 _ = leader_changed => {
                     next_resync = Instant::now();
                 }
@@ -389,9 +422,8 @@ impl Reconciler {
         }
     }
 
-    /// One pass: read (when `full` or no view), plan, apply. Returns whether the
-    /// zone converged.
-    async fn pass(&mut self, full: bool) -> bool {
+    /// One pass: read (when `full` or no view), plan, apply.
+    async fn pass(&mut self, full: bool) -> PassOutcome {
         let started = Instant::now();
         let pending_since = self.state.take_pending_since();
         self.metrics
@@ -401,10 +433,10 @@ impl Reconciler {
             match self.provider.read(&self.plan_config.zones).await {
                 Ok(records) => self.view = Some(records),
                 Err(error) => {
-                    tracing::error!(%error, "cannot read the zone; retrying at the next pass");
+                    tracing::error!(%error, "cannot read the zone");
                     self.metrics.registry_errors.inc();
                     self.metrics.consecutive_soft_errors.inc();
-                    return false;
+                    return PassOutcome::Failed;
                 }
             }
         }
@@ -452,6 +484,9 @@ impl Reconciler {
                     .observe(since.elapsed().as_secs_f64());
             }
             self.update_view(&report);
+            if let Some(error) = &report.stopped {
+                tracing::warn!(%error, applied = report.applied, "applying stopped early");
+            }
         }
         let converged =
             report.refused.is_empty() && report.stopped.is_none() && !report.needs_reread;
@@ -482,7 +517,13 @@ impl Reconciler {
             duration_ms = started.elapsed().as_millis() as u64,
             "reconciled"
         );
-        converged
+        if report.stopped.is_some() || report.needs_reread {
+            PassOutcome::Failed
+        } else if converged {
+            PassOutcome::Converged
+        } else {
+            PassOutcome::Refused
+        }
     }
 
     /// Sets the metrics one pass determines.

@@ -92,9 +92,12 @@ impl ApiError {
     }
 
     /// Whether the request was refused for what it asked (so retrying the same
-    /// request cannot help), as opposed to a transient condition.
+    /// request cannot help), as opposed to a transient condition or refused
+    /// credentials (which refuse every request alike: a revoked token is no
+    /// reason to give up on a change).
     pub fn is_refusal(&self) -> bool {
         matches!(self, ApiError::Refused { status, .. } if (400..500).contains(status) && *status != 408 && *status != 429)
+            && !self.is_auth()
     }
 
     /// Whether the credentials themselves were refused.
