@@ -13,7 +13,8 @@ use serde_json::{Value, json};
 
 use support::kube_api::Verb;
 use support::world::{
-    World, dns_endpoint, free_port, ingress, is_leader, load_balancer, until, until_within, world,
+    World, dns_endpoint, free_port, ingress, is_leader, load_balancer, service, until,
+    until_within, world,
 };
 
 /// The Ingress `web`, publishing `web.example.com` at `ip`.
@@ -348,15 +349,12 @@ fn node(name: &str, external_ip: &str) -> Value {
 }
 
 fn node_port(name: &str, host: &str) -> Value {
-    json!({
-        "apiVersion": "v1",
-        "kind": "Service",
-        "metadata": {
-            "name": name, "namespace": "default",
-            "annotations": { "external-dns.alpha.kubernetes.io/hostname": host }
-        },
-        "spec": { "type": "NodePort", "ports": [{ "port": 80, "nodePort": 30080, "protocol": "TCP" }] }
-    })
+    service(
+        name,
+        host,
+        json!({ "type": "NodePort", "ports": [{ "port": 80, "nodePort": 30080, "protocol": "TCP" }] }),
+        json!({}),
+    )
 }
 
 fn a_record(w: &World, name: &str) -> Vec<String> {

@@ -222,8 +222,8 @@ pub fn ingress(name: &str, host: &str, ip: &str, extra: Value) -> Value {
     })
 }
 
-/// A LoadBalancer Service publishing `host` at `ip`.
-pub fn load_balancer(name: &str, host: &str, ip: &str) -> Value {
+/// A Service publishing `host`, with `spec` and `status` as given.
+pub fn service(name: &str, host: &str, spec: Value, status: Value) -> Value {
     json!({
         "apiVersion": "v1",
         "kind": "Service",
@@ -231,9 +231,19 @@ pub fn load_balancer(name: &str, host: &str, ip: &str) -> Value {
             "name": name, "namespace": "default",
             "annotations": { "external-dns.alpha.kubernetes.io/hostname": host }
         },
-        "spec": { "type": "LoadBalancer", "ports": [{ "port": 443 }] },
-        "status": { "loadBalancer": { "ingress": [{ "ip": ip }] } }
+        "spec": spec,
+        "status": status
     })
+}
+
+/// A LoadBalancer Service publishing `host` at `ip`.
+pub fn load_balancer(name: &str, host: &str, ip: &str) -> Value {
+    service(
+        name,
+        host,
+        json!({ "type": "LoadBalancer", "ports": [{ "port": 443 }] }),
+        json!({ "loadBalancer": { "ingress": [{ "ip": ip }] } }),
+    )
 }
 
 /// A DNSEndpoint with one A record per (name, address).
