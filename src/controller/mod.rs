@@ -39,6 +39,22 @@ pub const DEFAULT_DEBOUNCE: Duration = Duration::from_millis(200);
 const STARTUP_RETRY_MIN: Duration = Duration::from_secs(1);
 const STARTUP_RETRY_MAX: Duration = Duration::from_secs(60);
 
+/// Backoff bounds for retrying a pass that did not converge (a 5xx, a lost
+/// answer, a run of 429s, a revoked token): without them the zone would stay
+/// behind until the next change or the next `--interval`.
+const FAILED_PASS_RETRY_MIN: Duration = Duration::from_secs(1);
+const FAILED_PASS_RETRY_MAX: Duration = Duration::from_secs(60);
+
+/// How long to wait before retrying after `failures` passes in a row did not
+/// converge: doubling from one second, never longer than a minute or than the
+/// resync interval (which retries anyway).
+fn failed_pass_retry(failures: u32, interval: Duration) -> Duration {
+    FAILED_PASS_RETRY_MIN
+        .saturating_mul(1u32 << failures.saturating_sub(1).min(16))
+        .min(FAILED_PASS_RETRY_MAX)
+        .min(interval)
+}
+
 /// Runs the controller with a resolved configuration.
 pub fn run(config: &Config) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -337,6 +353,8 @@ impl Reconciler {
         let mut leader = leader;
         let mut shutdown = std::pin::pin!(shutdown);
         let mut next_resync = Instant::now();
+        // Passes in a row that did not converge.
+        let mut failures: u32 = 0;
         let mut last_pass = Instant::now()
             .checked_sub(timing.min_gap)
             .unwrap_or_else(Instant::now);
@@ -347,10 +365,19 @@ impl Reconciler {
             if is_leader {
                 let wait = timing.min_gap.saturating_sub(last_pass.elapsed());
                 tokio::time::sleep(wait).await;
-                self.pass(full).await;
+                let converged = self.pass(full).await;
                 last_pass = Instant::now();
                 if full {
                     next_resync = Instant::now() + timing.interval;
+                }
+                if converged {
+                    failures = 0;
+                } else {
+                    // Retried as a full pass: the zone is read again first.
+                    failures = failures.saturating_add(1);
+                    let retry = failed_pass_retry(failures, timing.interval);
+                    tracing::warn!(?retry, failures, "the zone did not converge; retrying");
+                    next_resync = next_resync.min(Instant::now() + retry);
                 }
             } else {
                 // A standby keeps its state warm and drops its zone view: the
@@ -639,4 +666,22 @@ fn unix_now() -> f64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
         .unwrap_or(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_pass_is_retried_sooner_each_time_within_bounds() {
+        let hour = Duration::from_secs(3600);
+        let delays: Vec<u64> = (1..=8)
+            .map(|n| failed_pass_retry(n, hour).as_secs())
+            .collect();
+        assert_eq!(delays, vec![1, 2, 4, 8, 16, 32, 60, 60]);
+        assert_eq!(failed_pass_retry(u32::MAX, hour), FAILED_PASS_RETRY_MAX);
+        // Never later than the resync that would retry anyway.
+        let short = Duration::from_secs(5);
+        assert_eq!(failed_pass_retry(4, short), short);
+    }
 }
