@@ -383,6 +383,10 @@ impl Reconciler {
                 // A standby keeps its state warm and drops its zone view: the
                 // leader writes, so the view would go stale.
                 self.view = None;
+                // Nothing to resync while standing by (taking the lease
+                // brings the resync forward); a time in the past would wake
+                // the loop at once, again and again.
+                next_resync = Instant::now() + timing.interval;
             }
             let leader_changed = async {
                 match leader.as_mut() {
