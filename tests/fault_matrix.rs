@@ -350,6 +350,21 @@ fn apply_all(world: &World, steps: &[Move]) -> Result<(), String> {
     Ok(())
 }
 
+/// Clock ticks per second in `/proc/<pid>/stat` (`USER_HZ`, 100 on Linux).
+const TICKS_PER_SECOND: u64 = 100;
+
+/// The CPU time (user and system, in clock ticks) a process has used, where
+/// `/proc` tells.
+fn cpu_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may hold spaces; the fields after it do not.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    // utime and stime are fields 14 and 15; the rest starts at field 3.
+    let utime: u64 = fields.get(11)?.parse().ok()?;
+    let stime: u64 = fields.get(12)?.parse().ok()?;
+    Some(utime + stime)
+}
+
 /// Whether the sandbox answered some call as `answered` says.
 fn sandbox_answered(
     world: &World,
@@ -506,6 +521,21 @@ async fn inject(
         }
         Fault::LeaderKilled => {
             let leader = replicas.leader().await?;
+            // A standby waits for the lease; it does not spin. Idle, it uses
+            // no measurable CPU; a busy loop used a quarter of a second per
+            // second even with eight processes sharing two cores.
+            let standby_pid = replicas.running.get(1 - leader).map(|r| r.controller.pid());
+            let cpu_before = standby_pid.and_then(cpu_ticks);
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            let cpu_after = standby_pid.and_then(cpu_ticks);
+            if let (Some(before), Some(after)) = (cpu_before, cpu_after)
+                && after.saturating_sub(before) > TICKS_PER_SECOND / 10
+            {
+                return Err(format!(
+                    "the standby used {} CPU ticks in two idle seconds",
+                    after - before
+                ));
+            }
             apply_all(world, steps)?;
             wait_for("the leader sent k batches", soon, kth_batch_sent).await?;
             replicas.kill(leader);

@@ -4,5 +4,6 @@
 
 pub mod invariants;
 pub mod kube_api;
+pub mod soak;
 pub mod workload;
 pub mod world;
