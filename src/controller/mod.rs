@@ -237,14 +237,27 @@ async fn leader_election(
         .unwrap_or_else(|| "default".to_string());
     let identity = replica_identity();
     tracing::info!(%identity, lease = %election.lease_name, %namespace, "leader election");
-    let manager = kube_lease_manager::LeaseManagerBuilder::new(client, &election.lease_name)
-        .with_namespace(namespace.trim())
-        .with_identity(identity)
-        .with_duration(LEASE_SECONDS)
-        .with_grace(LEASE_GRACE_SECONDS)
-        .build()
-        .await
-        .context("cannot set up leader election")?;
+    // Setting up reads (or creates) the Lease: an API server that fails for a
+    // while is waited out, as the watchers wait it out, not a reason to exit.
+    let mut delay = STARTUP_RETRY_MIN;
+    let manager = loop {
+        let built =
+            kube_lease_manager::LeaseManagerBuilder::new(client.clone(), &election.lease_name)
+                .with_namespace(namespace.trim())
+                .with_identity(identity.clone())
+                .with_duration(LEASE_SECONDS)
+                .with_grace(LEASE_GRACE_SECONDS)
+                .build()
+                .await;
+        match built {
+            Ok(manager) => break manager,
+            Err(error) => {
+                tracing::error!(%error, retry_in = ?delay, "cannot set up leader election");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(STARTUP_RETRY_MAX);
+            }
+        }
+    };
     let (rx, task) = manager.watch().await;
     Ok(Some(Election { rx, task }))
 }
