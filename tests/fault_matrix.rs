@@ -15,7 +15,8 @@ mod support;
 
 use std::time::{Duration, Instant};
 
-use flaredns::sandbox::{CallKind, FailWrite, Throttle};
+use flaredns::provider::cloudflare::types::DnsRecord;
+use flaredns::sandbox::{CallKind, FailWrite, HistoryEntry, Throttle};
 
 use support::invariants::{self, Expected};
 use support::kube_api::Verb;
@@ -60,7 +61,8 @@ enum Fault {
     /// The watch streams cut while the workload is applied, and 410 Gone when
     /// they resume.
     WatchCut,
-    /// The Kubernetes API answering 500 for a while.
+    /// The Kubernetes API answering 500 for a while, to a running replica and
+    /// to one starting.
     KubeApiErrors,
     /// The token revoked (403, 9109) while the workload is applied, then
     /// restored.
@@ -136,6 +138,11 @@ fn squatter(ip: &str) -> ObjectSpec {
     )
 }
 
+/// Whether an Ingress is one of `web0` to `web3`.
+fn first_four(name: &str) -> bool {
+    matches!(name, "web0" | "web1" | "web2" | "web3")
+}
+
 const FIRST_IP: &str = "198.51.100.1";
 const SECOND_IP: &str = "198.51.100.2";
 
@@ -147,10 +154,10 @@ impl Workload {
             Workload::Create => (Objects::new(), before),
             Workload::Update => (before, objects(base(SECOND_IP))),
             Workload::Delete => {
-                // Four Ingresses stay; 20 names go.
+                // Four Ingresses stay; 20 names (and the squatter) go.
                 let kept = before
                     .values()
-                    .filter(|s| s.kind == Kind::Ingress && s.name.as_str() < "web4")
+                    .filter(|s| s.kind == Kind::Ingress && first_four(&s.name))
                     .cloned();
                 let after = objects(kept);
                 (before, after)
@@ -159,8 +166,9 @@ impl Workload {
                 let mut after = before.clone();
                 // Deleted: four Ingresses and a Service.
                 after.retain(|(kind, name), _| {
-                    !(*kind == Kind::Ingress && name.as_str() < "web4")
-                        && !(*kind == Kind::Service && name == "lb0")
+                    let gone = (*kind == Kind::Ingress && first_four(name))
+                        || (*kind == Kind::Service && name == "lb0");
+                    !gone
                 });
                 // Updated: four Ingresses and the squatter.
                 for spec in after.values_mut() {
@@ -487,6 +495,15 @@ async fn inject(
             wait_for("every armed 500 is answered", soon, || {
                 world.kube.pending_failures() == 0
             })
+            .await?;
+            // A replica starting while the API fails (its Lease, its first
+            // lists) waits it out too.
+            replicas.kill(0);
+            world.kube.fail_next(6);
+            replicas.restart(0);
+            wait_for("every armed 500 is answered again", soon, || {
+                world.kube.pending_failures() == 0
+            })
             .await
         }
         Fault::TokenRevoked => {
@@ -571,7 +588,8 @@ async fn run_case(fault: Fault, workload: Workload) -> Result<(), String> {
     };
     let (before, after) = workload.objects();
     apply_all(&world, &moves(&Objects::new(), &before))?;
-    let election = fault == Fault::LeaderKilled;
+    // With leader election on, a restart also sets up a Lease.
+    let election = matches!(fault, Fault::LeaderKilled | Fault::KubeApiErrors);
     let mut replicas = Replicas::start(&world, if election { 2 } else { 1 }, election);
     converge(&world, &expect(&before), "before the workload").await?;
     replicas.synced().await?;
@@ -635,4 +653,106 @@ fault_tests! {
     the_kubernetes_api_answering_500_for_a_while: Fault::KubeApiErrors;
     the_token_revoked_then_restored: Fault::TokenRevoked;
     the_leader_killed_while_writing_with_a_standby_running: Fault::LeaderKilled;
+}
+
+/// A record as the sandbox would return it.
+fn record(id: &str, name: &str, record_type: &str, content: &str, modified_on: &str) -> DnsRecord {
+    serde_json::from_value(serde_json::json!({
+        "id": id, "name": name, "type": record_type, "content": content,
+        "ttl": 1, "proxied": false, "modified_on": modified_on
+    }))
+    .unwrap_or_else(|e| panic!("a record literal decodes: {e}"))
+}
+
+/// The checks would fail if the promises were broken: each kind of breach
+/// planted in a zone or a history is reported, naming the record.
+#[test]
+fn the_invariants_report_every_kind_of_breach() {
+    let owned_txt = invariants::ownership_value(OWNER, "ingress/default/web");
+    let foreign = vec![
+        record("f1", "other.example.com", "A", "192.0.2.50", "t0"),
+        record("f2", "manual.example.com", "A", "192.0.2.51", "t0"),
+    ];
+    let expected = Expected {
+        owner: OWNER.to_string(),
+        desired: [(
+            "web.example.com".to_string(),
+            "A".to_string(),
+            "198.51.100.1".to_string(),
+        )]
+        .into(),
+        foreign: foreign.clone(),
+    };
+    let good = vec![
+        foreign[0].clone(),
+        foreign[1].clone(),
+        record("r1", "web.example.com", "A", "198.51.100.1", "t1"),
+        record("t1", "a-web.example.com", "TXT", &owned_txt, "t1"),
+    ];
+    let entry = |seq: u64, records: Vec<DnsRecord>| HistoryEntry {
+        seq,
+        zone_id: "z".to_string(),
+        kind: CallKind::Batch,
+        records,
+    };
+    assert_eq!(
+        invariants::check_all(&expected, &good, &[entry(1, good.clone())]),
+        Vec::<String>::new()
+    );
+
+    // A record without its TXT, in one state of the history.
+    let uncovered = vec![
+        foreign[0].clone(),
+        foreign[1].clone(),
+        record("r1", "web.example.com", "A", "198.51.100.1", "t1"),
+    ];
+    let found = invariants::history_holds(&expected, &[entry(7, uncovered)]);
+    assert_eq!(
+        found,
+        ["after call 7: record web.example.com A (r1) has no ownership TXT"]
+    );
+
+    // A foreign record touched (same content, new modification time) and one
+    // deleted.
+    let mut touched = good.clone();
+    touched[0].modified_on = "t2".to_string();
+    touched.remove(1);
+    let found = invariants::foreign_untouched("final zone", &foreign, &touched);
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found[0].contains("(f1) was modified"), "{found:?}");
+    assert!(found[1].contains("(f2) is gone"), "{found:?}");
+
+    // A duplicate, an orphaned TXT, a missing record and an extra one.
+    let mut wrong = good.clone();
+    wrong.push(record("r2", "web.example.com", "A", "198.51.100.1", "t1"));
+    wrong.push(record("t2", "a-old.example.com", "TXT", &owned_txt, "t1"));
+    wrong.push(record("r3", "stray.example.com", "A", "198.51.100.9", "t1"));
+    let found = invariants::check_all(&expected, &wrong, &[]);
+    let expected_found = [
+        "unexpected record stray.example.com A 198.51.100.9",
+        "orphaned ownership TXT a-old.example.com (t2)",
+        "final zone: duplicate web.example.com A 198.51.100.1 (ids r1 and r2)",
+    ];
+    for message in expected_found {
+        assert!(
+            found.iter().any(|f| f == message),
+            "{message} not in {found:?}"
+        );
+    }
+    let missing = invariants::zone_matches(&expected, &foreign);
+    assert_eq!(
+        missing,
+        [
+            "missing record web.example.com A 198.51.100.1",
+            "missing ownership TXT a-web.example.com"
+        ]
+    );
+
+    // Another owner's TXT is not ours; only this owner's value counts.
+    assert!(invariants::is_owned_by(&owned_txt, OWNER));
+    assert!(!invariants::is_owned_by(
+        &invariants::ownership_value("other-cluster", "ingress/default/web"),
+        OWNER
+    ));
+    assert!(!invariants::is_owned_by("\"v=spf1 -all\"", OWNER));
 }

@@ -16,6 +16,7 @@ async fn twenty_seconds_of_churn_and_faults_break_no_invariant() {
     })
     .await;
     let json = serde_json::to_string_pretty(&summary).unwrap_or_default();
+    println!("{json}");
     assert!(summary.violations.is_empty(), "{json}");
     assert!(summary.changes_applied > 10, "{json}");
     assert!(summary.faults_injected.values().sum::<u64>() > 0, "{json}");
