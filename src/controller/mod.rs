@@ -40,6 +40,21 @@ pub const DEFAULT_DEBOUNCE: Duration = Duration::from_millis(200);
 const STARTUP_RETRY_MIN: Duration = Duration::from_secs(1);
 const STARTUP_RETRY_MAX: Duration = Duration::from_secs(60);
 
+/// Backoff bounds for retrying a failed pass (a 5xx, a lost answer, a run of
+/// 429s, a revoked token): without them the zone would stay behind until the
+/// next change or the next `--interval`.
+const FAILED_PASS_RETRY_MIN: Duration = Duration::from_secs(1);
+const FAILED_PASS_RETRY_MAX: Duration = Duration::from_secs(60);
+
+/// How long to wait before retrying after `failures` passes in a row failed: doubling from one second, never longer than a minute or than the
+/// resync interval (which retries anyway).
+fn failed_pass_retry(failures: u32, interval: Duration) -> Duration {
+    FAILED_PASS_RETRY_MIN
+        .saturating_mul(1u32 << failures.saturating_sub(1).min(16))
+        .min(FAILED_PASS_RETRY_MAX)
+        .min(interval)
+}
+
 /// Runs the controller with a resolved configuration.
 pub fn run(config: &Config) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -222,14 +237,27 @@ async fn leader_election(
         .unwrap_or_else(|| "default".to_string());
     let identity = replica_identity();
     tracing::info!(%identity, lease = %election.lease_name, %namespace, "leader election");
-    let manager = kube_lease_manager::LeaseManagerBuilder::new(client, &election.lease_name)
-        .with_namespace(namespace.trim())
-        .with_identity(identity)
-        .with_duration(LEASE_SECONDS)
-        .with_grace(LEASE_GRACE_SECONDS)
-        .build()
-        .await
-        .context("cannot set up leader election")?;
+    // Setting up reads (or creates) the Lease: an API server that fails for a
+    // while is waited out, as the watchers wait it out, not a reason to exit.
+    let mut delay = STARTUP_RETRY_MIN;
+    let manager = loop {
+        let built =
+            kube_lease_manager::LeaseManagerBuilder::new(client.clone(), &election.lease_name)
+                .with_namespace(namespace.trim())
+                .with_identity(identity.clone())
+                .with_duration(LEASE_SECONDS)
+                .with_grace(LEASE_GRACE_SECONDS)
+                .build()
+                .await;
+        match built {
+            Ok(manager) => break manager,
+            Err(error) => {
+                tracing::error!(%error, retry_in = ?delay, "cannot set up leader election");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(STARTUP_RETRY_MAX);
+            }
+        }
+    };
     let (rx, task) = manager.watch().await;
     Ok(Some(Election { rx, task }))
 }
@@ -306,10 +334,6 @@ enum PassOutcome {
     Failed,
 }
 
-/// Backoff bounds for retrying a failed pass.
-const RETRY_MIN: Duration = Duration::from_secs(1);
-const RETRY_MAX: Duration = Duration::from_secs(60);
-
 /// When the loop reconciles.
 #[derive(Clone, Copy, Debug)]
 struct Timing {
@@ -356,12 +380,11 @@ impl Reconciler {
         let mut leader = leader;
         let mut shutdown = std::pin::pin!(shutdown);
         let mut next_resync = Instant::now();
+        // Passes in a row that did not converge.
+        let mut failures: u32 = 0;
         let mut last_pass = Instant::now()
             .checked_sub(timing.min_gap)
             .unwrap_or_else(Instant::now);
-        // After a failed pass: when to try again, and the next wait.
-        let mut retry: Option<Instant> = None;
-        let mut backoff = RETRY_MIN;
         loop {
             let is_leader = leader.as_ref().is_none_or(|rx| *rx.borrow());
             self.metrics.leader.set(i64::from(is_leader));
@@ -371,24 +394,26 @@ impl Reconciler {
                 tokio::time::sleep(wait).await;
                 let outcome = self.pass(full).await;
                 last_pass = Instant::now();
-                if outcome == PassOutcome::Failed {
-                    tracing::info!(
-                        retry_in_ms = backoff.as_millis() as u64,
-                        "the pass failed; retrying"
-                    );
-                    retry = Some(last_pass + backoff);
-                    backoff = (backoff * 2).min(RETRY_MAX);
-                } else {
-                    retry = None;
-                    backoff = RETRY_MIN;
-                }
                 if full {
                     next_resync = Instant::now() + timing.interval;
+                }
+                if outcome == PassOutcome::Failed {
+                    // Retried as a full pass: the zone is read again first.
+                    failures = failures.saturating_add(1);
+                    let retry = failed_pass_retry(failures, timing.interval);
+                    tracing::warn!(?retry, failures, "the pass failed; retrying");
+                    next_resync = next_resync.min(Instant::now() + retry);
+                } else {
+                    failures = 0;
                 }
             } else {
                 // A standby keeps its state warm and drops its zone view: the
                 // leader writes, so the view would go stale.
                 self.view = None;
+                // Nothing to resync while standing by (taking the lease
+                // brings the resync forward); a time in the past would wake
+                // the loop at once, again and again.
+                next_resync = Instant::now() + timing.interval;
             }
             let leader_changed = async {
                 match leader.as_mut() {
@@ -414,7 +439,6 @@ impl Reconciler {
                     changes.borrow_and_update();
                 }
                 _ = tokio::time::sleep_until(next_resync.into()) => {}
-                _ = tokio::time::sleep_until(retry.unwrap_or(next_resync).into()), if retry.is_some() => {}
                 _ = leader_changed => {
                     next_resync = Instant::now();
                 }
@@ -681,4 +705,22 @@ fn unix_now() -> f64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs_f64())
         .unwrap_or(0.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failed_pass_is_retried_sooner_each_time_within_bounds() {
+        let hour = Duration::from_secs(3600);
+        let delays: Vec<u64> = (1..=8)
+            .map(|n| failed_pass_retry(n, hour).as_secs())
+            .collect();
+        assert_eq!(delays, vec![1, 2, 4, 8, 16, 32, 60, 60]);
+        assert_eq!(failed_pass_retry(u32::MAX, hour), FAILED_PASS_RETRY_MAX);
+        // Never later than the resync that would retry anyway.
+        let short = Duration::from_secs(5);
+        assert_eq!(failed_pass_retry(4, short), short);
+    }
 }

@@ -97,7 +97,7 @@ pub async fn apply(
 }
 
 /// Sends parts as one batch; on a refusal, splits them until the refused unit
-/// is found. Transient failures stop the pass (`Err`).
+/// is found. Transient failures and refused credentials stop the pass (`Err`).
 async fn send_parts(
     client: &Client,
     zone_id: &str,
@@ -131,6 +131,8 @@ async fn send_parts(
                 report.written.extend(response.posts.into_iter().map(zone));
                 tracing::debug!(zone = zone_id, operations, "batch applied");
             }
+            // Not a refused credential (see `is_refusal`): that refuses every
+            // batch alike, and splitting would only multiply the calls.
             Err(error) if error.is_refusal() => {
                 report.batches.push(BatchSent {
                     zone_id: zone_id.to_string(),
