@@ -3,4 +3,5 @@
 #![allow(dead_code)] // Each test file uses a different part of this module.
 
 pub mod kube_api;
+pub mod scale;
 pub mod world;
