@@ -227,7 +227,7 @@ impl Report {
         let m = &self.model;
         let _ = writeln!(s, "{}:", m.label);
         for (name, c) in [
-            ("initial sync (Free)", &m.initial_sync),
+            ("initial sync, hostname-sized run (Free)", &m.initial_sync),
             (
                 "steady state per 5 min, this zone",
                 &m.steady_state_per_5_minutes,
