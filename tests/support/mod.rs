@@ -4,6 +4,7 @@
 
 pub mod invariants;
 pub mod kube_api;
+pub mod scale;
 pub mod soak;
 pub mod workload;
 pub mod world;

@@ -539,8 +539,11 @@ async fn decode<T: DeserializeOwned>(
             });
         }
     };
-    let envelope: Envelope<serde_json::Value> = match serde_json::from_slice(&bytes) {
-        Ok(envelope) => envelope,
+    // The body is read twice, first without its result: a page of 5,000
+    // records then goes straight into its types, where a serde_json::Value of
+    // the whole page would take several times the page's size in memory.
+    let head: Envelope<serde::de::IgnoredAny> = match serde_json::from_slice(&bytes) {
+        Ok(head) => head,
         Err(error) => {
             return Err(ApiError::Unexpected {
                 what,
@@ -549,30 +552,32 @@ async fn decode<T: DeserializeOwned>(
             });
         }
     };
-    if !envelope.success || !(200..300).contains(&status) {
+    if !head.success || !(200..300).contains(&status) {
         return Err(ApiError::Refused {
             what,
             status,
-            errors: envelope.errors,
+            errors: head.errors,
         });
     }
-    let result = match envelope.result {
-        Some(value) if !value.is_null() => Some(serde_json::from_value(value).map_err(
-            |error| ApiError::Unexpected {
-                what: what.clone(),
-                status,
-                reason: error.to_string(),
-            },
-        )?),
-        _ => None,
-    };
+    let ResultOnly { result } =
+        serde_json::from_slice(&bytes).map_err(|error| ApiError::Unexpected {
+            what,
+            status,
+            reason: error.to_string(),
+        })?;
     Ok(Envelope {
         success: true,
-        errors: envelope.errors,
-        messages: envelope.messages,
+        errors: head.errors,
+        messages: head.messages,
         result,
-        result_info: envelope.result_info,
+        result_info: head.result_info,
     })
+}
+
+/// The `result` of an envelope alone (missing and `null` read as `None`).
+#[derive(serde::Deserialize)]
+struct ResultOnly<T> {
+    result: Option<T>,
 }
 
 fn required<T>(envelope: Envelope<T>, what: &str) -> Result<T, ApiError> {
