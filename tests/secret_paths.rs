@@ -14,7 +14,7 @@ use flaredns::sandbox::{Plan, Sandbox, SandboxConfig, TokenConfig};
 use serde_json::json;
 
 use support::kube_api::KubeApi;
-use support::world::{World, free_port, ingress, until, until_within};
+use support::world::{Controller, World, free_port, ingress, until, until_within};
 
 /// 40 characters, as Cloudflare's tokens; easy to find in any output.
 const TOKEN: &str = "SECRETtoken-never-in-any-output-0123456x";
@@ -67,15 +67,18 @@ async fn the_token_appears_in_no_log_metric_or_message_of_the_binary() {
         .unwrap();
     let log_path = std::env::temp_dir().join(format!("flaredns-secret-{}.log", std::process::id()));
     let log = std::fs::File::create(&log_path).unwrap();
-    let mut controller = Command::new(&w.binary)
-        .args(w.base_args(w.metrics_port))
-        .args(["--log-level=trace", "--log-format=json"])
-        .env("CF_API_TOKEN", TOKEN)
-        .env_remove("KUBERNETES_SERVICE_HOST")
-        .stdout(Stdio::from(log.try_clone().unwrap()))
-        .stderr(Stdio::from(log))
-        .spawn()
-        .unwrap();
+    // Killed when dropped, should an assertion fail first.
+    let mut controller = Controller(
+        Command::new(&w.binary)
+            .args(w.base_args(w.metrics_port))
+            .args(["--log-level=trace", "--log-format=json"])
+            .env("CF_API_TOKEN", TOKEN)
+            .env_remove("KUBERNETES_SERVICE_HOST")
+            .stdout(Stdio::from(log.try_clone().unwrap()))
+            .stderr(Stdio::from(log))
+            .spawn()
+            .unwrap(),
+    );
     until("web is published", || w.has("web.example.com", "A")).await;
 
     // The token is revoked: writes meet 403 (9109) until it is restored.
@@ -111,8 +114,8 @@ async fn the_token_appears_in_no_log_metric_or_message_of_the_binary() {
 
     // SIGTERM: the shutdown path logs too.
     // SAFETY: kill(2) on our own child's pid; no memory is touched.
-    unsafe { libc_kill(controller.id() as i32, 15) };
-    let status = controller.wait().unwrap();
+    unsafe { libc_kill(controller.pid() as i32, 15) };
+    let status = controller.0.wait().unwrap();
     assert!(status.success(), "exit 0 on SIGTERM: {status:?}");
     let logs = std::fs::read_to_string(&log_path).unwrap();
     let _ = std::fs::remove_file(&log_path);
