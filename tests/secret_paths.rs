@@ -113,10 +113,11 @@ async fn the_token_appears_in_no_log_metric_or_message_of_the_binary() {
     );
 
     // SIGTERM: the shutdown path logs too.
-    // SAFETY: kill(2) on our own child's pid; no memory is touched.
-    unsafe { libc_kill(controller.pid() as i32, 15) };
-    let status = controller.0.wait().unwrap();
-    assert!(status.success(), "exit 0 on SIGTERM: {status:?}");
+    let status = controller.terminate(Duration::from_secs(10));
+    assert!(
+        status.is_some_and(|s| s.success()),
+        "exit 0 on SIGTERM: {status:?}"
+    );
     let logs = std::fs::read_to_string(&log_path).unwrap();
     let _ = std::fs::remove_file(&log_path);
     let warnings: Vec<&str> = logs
@@ -164,16 +165,6 @@ async fn the_token_appears_in_no_log_metric_or_message_of_the_binary() {
             String::from_utf8_lossy(&output.stderr)
         );
         assert!(!leaks(&text), "the token is in {text}");
-    }
-}
-
-/// `kill(2)`, without a libc dependency for one call.
-unsafe fn libc_kill(pid: i32, signal: i32) {
-    unsafe extern "C" {
-        fn kill(pid: i32, sig: i32) -> i32;
-    }
-    unsafe {
-        kill(pid, signal);
     }
 }
 

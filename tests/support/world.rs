@@ -34,6 +34,29 @@ impl Controller {
         let _ = self.0.wait();
     }
 
+    /// Sends SIGTERM (the shutdown path runs: the batch in flight finishes,
+    /// the lease is released) and waits up to `limit` for the exit, then
+    /// SIGKILLs. The exit status, if it exited in time.
+    pub fn terminate(&mut self, limit: Duration) -> Option<ExitStatus> {
+        unsafe extern "C" {
+            fn kill(pid: i32, signal: i32) -> i32;
+        }
+        const SIGTERM: i32 = 15;
+        // SAFETY: kill(2) on our own child's pid touches no memory of ours.
+        unsafe {
+            kill(self.0.id() as i32, SIGTERM);
+        }
+        let deadline = Instant::now() + limit;
+        while Instant::now() < deadline {
+            if let Ok(Some(status)) = self.0.try_wait() {
+                return Some(status);
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        self.kill();
+        None
+    }
+
     /// The exit status if the process has exited on its own.
     pub fn exited(&mut self) -> Option<ExitStatus> {
         self.0.try_wait().ok().flatten()

@@ -111,7 +111,8 @@ impl Run {
     pub fn stop(&mut self) {
         self.sampler = None;
         if let Some(mut controller) = self.controller.take() {
-            controller.kill();
+            // SIGTERM, so that a profiling build writes its profile.
+            controller.terminate(Duration::from_secs(10));
         }
     }
 
