@@ -507,7 +507,7 @@ impl Reconciler {
                     .event_to_apply
                     .observe(since.elapsed().as_secs_f64());
             }
-            self.update_view(&report);
+            self.update_view(&mut report);
             if let Some(error) = &report.stopped {
                 tracing::warn!(%error, applied = report.applied, "applying stopped early");
             }
@@ -678,7 +678,9 @@ impl Reconciler {
 
     /// Keeps the zone view in step with flaredns's own writes, so an event-driven
     /// pass needs no listing.
-    fn update_view(&mut self, report: &ApplyReport) {
+    /// Brings the zone view up to date with what the pass wrote (taking the
+    /// written records out of the report), in time linear in both.
+    fn update_view(&mut self, report: &mut ApplyReport) {
         if report.needs_reread || report.stopped.is_some() {
             self.view = None;
             return;
@@ -688,14 +690,25 @@ impl Reconciler {
         };
         let deleted: BTreeSet<&str> = report.deleted.iter().map(String::as_str).collect();
         view.retain(|r| !deleted.contains(r.id.as_str()));
-        for (zone_id, record) in &report.written {
-            if let Ok(record) = record.to_zone_record(zone_id) {
-                match view.iter_mut().find(|r| r.id == record.id) {
-                    Some(existing) => *existing = record,
-                    None => view.push(record),
-                }
+        let written = std::mem::take(&mut report.written);
+        let mut replacing: std::collections::HashMap<&str, usize> = written
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.id.as_str(), i))
+            .collect();
+        let mut placed = vec![false; written.len()];
+        for existing in view.iter_mut() {
+            if let Some(i) = replacing.remove(existing.id.as_str()) {
+                *existing = written[i].clone();
+                placed[i] = true;
             }
         }
+        drop(replacing);
+        let new = written
+            .into_iter()
+            .zip(placed)
+            .filter(|(_, placed)| !placed);
+        view.extend(new.map(|(record, _)| record));
     }
 }
 

@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use super::batch::{Chunk, UnitPart, chunk};
+use super::batch::{Chunk, UnitPart, chunk, chunk_by_zone};
 use super::client::Client;
 use super::error::{ApiError, code};
-use super::types::{BatchRequest, DnsRecord, RecordId, RecordPatch, RecordRequest, WithId};
+use super::types::{BatchRequest, RecordId, RecordPatch, RecordRequest, WithId};
 use crate::endpoint::ZoneRecord;
 use crate::plan::{ChangeUnit, RecordOp, RecordSpec};
 
@@ -49,8 +49,9 @@ pub struct ApplyReport {
     pub converged: usize,
     /// The records the applied batches wrote, as Cloudflare returned them (posts
     /// with their new ids), so that a zone view can be kept without re-reading.
+    /// Kept as zone records: the full API records are several times larger.
     #[serde(skip)]
-    pub written: Vec<(String, DnsRecord)>,
+    pub written: Vec<ZoneRecord>,
     /// The ids of records the applied batches deleted.
     #[serde(skip)]
     pub deleted: Vec<String>,
@@ -70,27 +71,16 @@ pub async fn apply(
     interval: Duration,
 ) -> ApplyReport {
     let mut report = ApplyReport::default();
-    let mut zones: Vec<&str> = units.iter().map(|u| u.zone_id.as_str()).collect();
-    zones.dedup();
-    let mut first = true;
-    for zone_id in zones {
-        let zone_units: Vec<ChangeUnit> = units
-            .iter()
-            .filter(|u| u.zone_id == zone_id)
-            .cloned()
-            .collect();
-        for chunk in chunk(&zone_units, limit(zone_id)) {
-            if !first && !interval.is_zero() {
-                tokio::time::sleep(interval).await;
+    for (i, chunk) in chunk_by_zone(units, limit).into_iter().enumerate() {
+        if i > 0 && !interval.is_zero() {
+            tokio::time::sleep(interval).await;
+        }
+        if let Err(stop) = send_parts(client, chunk.zone_id, chunk.parts, &mut report).await {
+            report.stopped = Some(stop.to_string());
+            if matches!(stop, ApiError::OutcomeUnknown { .. }) {
+                report.needs_reread = true;
             }
-            first = false;
-            if let Err(stop) = send_parts(client, zone_id, chunk.parts, &mut report).await {
-                report.stopped = Some(stop.to_string());
-                if matches!(stop, ApiError::OutcomeUnknown { .. }) {
-                    report.needs_reread = true;
-                }
-                return report;
-            }
+            return report;
         }
     }
     report
@@ -123,12 +113,14 @@ async fn send_parts(
                 report
                     .deleted
                     .extend(request.deletes.iter().map(|d| d.id.clone()));
-                let zone = |r: DnsRecord| (zone_id.to_string(), r);
+                let records = response
+                    .patches
+                    .into_iter()
+                    .chain(response.puts)
+                    .chain(response.posts);
                 report
                     .written
-                    .extend(response.patches.into_iter().map(zone));
-                report.written.extend(response.puts.into_iter().map(zone));
-                report.written.extend(response.posts.into_iter().map(zone));
+                    .extend(records.filter_map(|r| r.to_zone_record(zone_id).ok()));
                 tracing::debug!(zone = zone_id, operations, "batch applied");
             }
             // Not a refused credential (see `is_refusal`): that refuses every

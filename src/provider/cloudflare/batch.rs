@@ -46,7 +46,11 @@ impl Chunk<'_> {
 /// Packs units into chunks of at most `limit` operations, zone by zone, keeping
 /// each unit whole and the units' order. `limit` is at least 1.
 pub fn chunk(units: &[ChangeUnit], limit: usize) -> Vec<Chunk<'_>> {
-    let limit = limit.max(1);
+    chunk_by_zone(units, |_| limit)
+}
+
+/// [`chunk`] with a limit per zone (a zone's plan sets its batch limit).
+pub fn chunk_by_zone(units: &[ChangeUnit], limit_of: impl Fn(&str) -> usize) -> Vec<Chunk<'_>> {
     let mut zones: Vec<&str> = Vec::new();
     for unit in units {
         if !zones.contains(&unit.zone_id.as_str()) {
@@ -55,6 +59,7 @@ pub fn chunk(units: &[ChangeUnit], limit: usize) -> Vec<Chunk<'_>> {
     }
     let mut chunks = Vec::new();
     for zone_id in zones {
+        let limit = limit_of(zone_id).max(1);
         let mut current = Chunk {
             zone_id,
             parts: Vec::new(),
