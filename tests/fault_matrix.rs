@@ -21,7 +21,8 @@ use flaredns::sandbox::{CallKind, FailWrite, HistoryEntry, Throttle};
 use support::invariants::{self, Expected};
 use support::kube_api::Verb;
 use support::workload::{
-    Kind, Move, ObjectSpec, Objects, apply_move, desired, hosts, moves, objects, seed_foreign,
+    Fault, Kind, Move, ObjectSpec, Objects, apply_move, desired, hosts, moves, objects,
+    seed_foreign,
 };
 use support::world::{Controller, OWNER, World, free_port, is_leader, world};
 
@@ -43,33 +44,6 @@ const KTH_BATCH: u64 = 2;
 /// Longest wait for a zone to converge: covers a standby's takeover (one lease
 /// period) and the client's 30-second time-out.
 const CONVERGENCE: Duration = Duration::from_secs(90);
-
-/// The faults of the matrix.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Fault {
-    /// A run of 429 answers with `Retry-After`.
-    RateLimitStorm,
-    /// A 500 answer to the k-th batch, nothing applied.
-    ServerError,
-    /// The k-th batch applied, its connection then reset: the answer is lost.
-    LostAnswerReset,
-    /// A batch applied, its answer later than the client's time-out.
-    LostAnswerTimeout,
-    /// SIGKILL in the middle of the initial sync that carries the workload,
-    /// then a restart.
-    KilledMidSync,
-    /// The watch streams cut while the workload is applied, and 410 Gone when
-    /// they resume.
-    WatchCut,
-    /// The Kubernetes API answering 500 for a while, to a running replica and
-    /// to one starting.
-    KubeApiErrors,
-    /// The token revoked (403, 9109) while the workload is applied, then
-    /// restored.
-    TokenRevoked,
-    /// The leader killed while it writes, a standby running.
-    LeaderKilled,
-}
 
 /// The workloads of the matrix.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -462,7 +436,7 @@ async fn inject(
             world.cloudflare.set_answer_delay(Duration::ZERO);
             sent
         }
-        Fault::KilledMidSync => {
+        Fault::Sigkill => {
             replicas.kill(0);
             apply_all(world, steps)?;
             replicas.restart(0);
@@ -648,7 +622,7 @@ fault_tests! {
     a_500_on_the_kth_batch: Fault::ServerError;
     a_batch_applied_whose_connection_is_reset: Fault::LostAnswerReset;
     a_batch_applied_whose_answer_times_out: Fault::LostAnswerTimeout;
-    sigkill_in_the_middle_of_an_initial_sync_then_a_restart: Fault::KilledMidSync;
+    sigkill_in_the_middle_of_an_initial_sync_then_a_restart: Fault::Sigkill;
     the_watch_cut_with_410_on_resume: Fault::WatchCut;
     the_kubernetes_api_answering_500_for_a_while: Fault::KubeApiErrors;
     the_token_revoked_then_restored: Fault::TokenRevoked;

@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use super::invariants::{self, Expected};
 use super::workload::{
-    Kind, Move, OTHER_OWNERS_NAME, ObjectSpec, Objects, UNOWNED_NAME, apply_move, desired,
+    Fault, Kind, Move, OTHER_OWNERS_NAME, ObjectSpec, Objects, UNOWNED_NAME, apply_move, desired,
     seed_foreign,
 };
 use super::world::{Controller, OWNER, World, ZONE, free_port, is_leader, world};
@@ -90,49 +90,6 @@ pub struct SoakSummary {
     pub violations: Vec<String>,
     /// Records in the zone at the end, foreign ones included.
     pub final_record_count: usize,
-}
-
-/// The faults a soak run injects.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Fault {
-    RateLimitStorm,
-    ServerError,
-    LostAnswerReset,
-    LostAnswerTimeout,
-    SigkillRestart,
-    WatchCut,
-    KubeApiErrors,
-    TokenRevoked,
-    LeaderKilled,
-}
-
-impl Fault {
-    const ALL: [Fault; 9] = [
-        Fault::RateLimitStorm,
-        Fault::ServerError,
-        Fault::LostAnswerReset,
-        Fault::LostAnswerTimeout,
-        Fault::SigkillRestart,
-        Fault::WatchCut,
-        Fault::KubeApiErrors,
-        Fault::TokenRevoked,
-        Fault::LeaderKilled,
-    ];
-
-    /// The key in the summary.
-    fn name(self) -> &'static str {
-        match self {
-            Fault::RateLimitStorm => "rate_limit_storm",
-            Fault::ServerError => "server_error",
-            Fault::LostAnswerReset => "lost_answer_reset",
-            Fault::LostAnswerTimeout => "lost_answer_timeout",
-            Fault::SigkillRestart => "sigkill_restart",
-            Fault::WatchCut => "watch_cut_410",
-            Fault::KubeApiErrors => "kube_api_errors",
-            Fault::TokenRevoked => "token_revoked",
-            Fault::LeaderKilled => "leader_killed",
-        }
-    }
 }
 
 /// The run's state: the world, the replicas, the objects, what was counted.
@@ -315,7 +272,7 @@ impl Soak {
                 }
                 cloudflare.set_answer_delay(Duration::ZERO);
             }
-            Fault::SigkillRestart => {
+            Fault::Sigkill => {
                 let index = self.rng.random_range(0..self.replicas.len());
                 self.restart(index);
             }

@@ -154,3 +154,56 @@ pub fn seed_foreign(cloudflare: &SandboxHandle) -> Result<Vec<DnsRecord>, Sandbo
 pub fn hosts(stem: &str, count: usize) -> Vec<String> {
     (0..count).map(|i| format!("{stem}{i}.{ZONE}")).collect()
 }
+
+/// The faults the fault matrix and the soak run inject.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// A run of 429 answers with `Retry-After`.
+    RateLimitStorm,
+    /// A 500 answer to a batch, nothing applied.
+    ServerError,
+    /// A batch applied, its connection then reset: the answer is lost.
+    LostAnswerReset,
+    /// A batch applied, its answer later than the client's time-out.
+    LostAnswerTimeout,
+    /// A replica killed with SIGKILL, then started again (the matrix kills it
+    /// in the middle of the initial sync that carries the workload).
+    Sigkill,
+    /// The watch streams cut, and 410 Gone when they resume.
+    WatchCut,
+    /// The Kubernetes API answering 500 for a while.
+    KubeApiErrors,
+    /// The token revoked (403, 9109), then restored.
+    TokenRevoked,
+    /// The leader killed while it writes, a standby running.
+    LeaderKilled,
+}
+
+impl Fault {
+    pub const ALL: [Fault; 9] = [
+        Fault::RateLimitStorm,
+        Fault::ServerError,
+        Fault::LostAnswerReset,
+        Fault::LostAnswerTimeout,
+        Fault::Sigkill,
+        Fault::WatchCut,
+        Fault::KubeApiErrors,
+        Fault::TokenRevoked,
+        Fault::LeaderKilled,
+    ];
+
+    /// A short name, for summaries.
+    pub fn name(self) -> &'static str {
+        match self {
+            Fault::RateLimitStorm => "rate_limit_storm",
+            Fault::ServerError => "server_error",
+            Fault::LostAnswerReset => "lost_answer_reset",
+            Fault::LostAnswerTimeout => "lost_answer_timeout",
+            Fault::Sigkill => "sigkill_restart",
+            Fault::WatchCut => "watch_cut_410",
+            Fault::KubeApiErrors => "kube_api_errors",
+            Fault::TokenRevoked => "token_revoked",
+            Fault::LeaderKilled => "leader_killed",
+        }
+    }
+}
