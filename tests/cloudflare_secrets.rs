@@ -1,4 +1,5 @@
-//! The API token never appears in logs (at trace level), errors or Debug output.
+//! The API token never appears in logs (at trace level), errors or Debug output;
+//! and a long sync logs its progress.
 //!
 //! A test binary of its own: it installs a trace-level subscriber, and tracing's
 //! per-callsite filter cache is shared with every test running in the process.
@@ -70,4 +71,37 @@ async fn the_token_never_appears_in_logs_errors_or_debug_output() {
     for text in seen {
         assert!(!text.contains(&token), "the token is in {text}");
     }
+}
+
+#[tokio::test]
+async fn a_long_sync_logs_its_progress_every_ten_batches() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::INFO)
+        .with_ansi(false)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let (handle, token) = sandbox(Plan::Free).await;
+    let cf = provider(client(&handle, &token, fast_retry()), 100);
+    // 1,100 names, two records each: 11 batches of 200 on a Free zone.
+    let report = sync(&cf, &hostnames(1_100)).await;
+    assert_eq!(report.calls.batch, 11);
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let progress: Vec<&str> = logs
+        .lines()
+        .filter(|l| l.contains("applying changes"))
+        .collect();
+    assert_eq!(progress.len(), 1, "{logs}");
+    assert!(
+        progress[0].contains("batches_sent=10")
+            && progress[0].contains("batches=11")
+            && progress[0].contains("units_applied=1000")
+            && progress[0].contains("units=1100"),
+        "{}",
+        progress[0]
+    );
 }

@@ -449,6 +449,7 @@ impl Reconciler {
     /// One pass: read (when `full` or no view), plan, apply.
     async fn pass(&mut self, full: bool) -> PassOutcome {
         let started = Instant::now();
+        let calls_before = self.provider.client().counts();
         let pending_since = self.state.take_pending_since();
         self.metrics
             .last_reconcile_timestamp_seconds
@@ -537,6 +538,7 @@ impl Reconciler {
             deleted = plan.count(Action::Delete),
             refused = report.refused.len(),
             batches = report.batches.len(),
+            calls = self.provider.client().counts().since(&calls_before).total(),
             full_read = full,
             duration_ms = started.elapsed().as_millis() as u64,
             "reconciled"

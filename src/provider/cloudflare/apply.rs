@@ -62,6 +62,9 @@ pub struct ApplyReport {
     pub stopped: Option<String>,
 }
 
+/// How many batches pass between two progress lines.
+const PROGRESS_EVERY: usize = 10;
+
 /// Applies `units` in chunks of at most `limit(zone_id)` operations, waiting
 /// `interval` between batch calls (`--batch-change-interval`).
 pub async fn apply(
@@ -71,9 +74,22 @@ pub async fn apply(
     interval: Duration,
 ) -> ApplyReport {
     let mut report = ApplyReport::default();
-    for (i, chunk) in chunk_by_zone(units, limit).into_iter().enumerate() {
+    let chunks = chunk_by_zone(units, limit);
+    let total = chunks.len();
+    for (i, chunk) in chunks.into_iter().enumerate() {
         if i > 0 && !interval.is_zero() {
             tokio::time::sleep(interval).await;
+        }
+        // A long sync (an initial one, paced by the rate limit) says how far
+        // it got, every tenth batch.
+        if i > 0 && i % PROGRESS_EVERY == 0 {
+            tracing::info!(
+                batches_sent = i,
+                batches = total,
+                units_applied = report.applied,
+                units = units.len(),
+                "applying changes"
+            );
         }
         if let Err(stop) = send_parts(client, chunk.zone_id, chunk.parts, &mut report).await {
             report.stopped = Some(stop.to_string());
