@@ -6,7 +6,6 @@
 //! plain data with ExternalDNS's normalisation built in, so that two values that
 //! mean the same record compare equal.
 
-use std::collections::BTreeMap;
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
@@ -313,6 +312,11 @@ pub struct ProviderSpecific {
     pub value: String,
 }
 
+/// An endpoint's labels, sorted by key. A sorted vector rather than a
+/// `BTreeMap`: endpoints carry one or two labels, and a B-tree node costs 544
+/// bytes for them, in every copy of every endpoint.
+pub type Labels = litemap::LiteMap<String, String>;
+
 /// Label keys ExternalDNS writes into TXT ownership records.
 pub mod label {
     /// The owner id (`--txt-owner-id`) of the controller that manages the record.
@@ -340,8 +344,8 @@ pub struct Endpoint {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ttl: Option<u32>,
     /// Labels such as `resource`, written into the TXT ownership record.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub labels: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Labels::is_empty")]
+    pub labels: Labels,
     #[serde(default, skip_serializing_if = "is_default")]
     pub cloudflare: CloudflareProps,
     /// Provider-specific entries for other providers (for example `alias`).
@@ -371,7 +375,7 @@ impl Endpoint {
             set_identifier: String::new(),
             targets: sort_targets(normalized),
             ttl: None,
-            labels: BTreeMap::new(),
+            labels: Labels::new(),
             cloudflare: CloudflareProps::default(),
             provider_specific: Vec::new(),
         })

@@ -8,14 +8,12 @@
 
 pub mod txt;
 
-use std::collections::BTreeMap;
-
 use serde::Serialize;
 
 use crate::endpoint::{Endpoint, ZoneRecord};
 
 /// Labels stored in an ownership TXT record (`owner`, `resource`, …).
-pub type Labels = BTreeMap<String, String>;
+pub type Labels = crate::endpoint::Labels;
 
 /// Who owns a record, according to the TXT records that cover it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::endpoint::{
-    CloudflareProps, Endpoint, ProviderSpecific, RecordType, label, normalize_name,
+    CloudflareProps, Endpoint, Labels, ProviderSpecific, RecordType, label, normalize_name,
     normalize_target, record_type_for_target, sort_targets, validate_name,
 };
 use crate::problem::{Consequence, ObjectRef, Problem};
@@ -33,7 +33,7 @@ impl Sourced {
 pub(crate) struct Shared<'a> {
     pub object: &'a ObjectRef,
     pub ttl: Option<u32>,
-    pub labels: BTreeMap<String, String>,
+    pub labels: Labels,
     pub cloudflare: CloudflareProps,
     pub provider_specific: Vec<ProviderSpecific>,
     pub set_identifier: String,
@@ -45,7 +45,7 @@ impl<'a> Shared<'a> {
         Shared {
             object,
             ttl: parsed.ttl,
-            labels: BTreeMap::from([(label::RESOURCE.to_string(), object.resource_label())]),
+            labels: Labels::from_iter([(label::RESOURCE.to_string(), object.resource_label())]),
             cloudflare: parsed.cloudflare.clone(),
             provider_specific: parsed.provider_specific(),
             set_identifier: parsed.set_identifier.clone(),

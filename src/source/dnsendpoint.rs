@@ -82,7 +82,11 @@ fn entry_endpoints(
     let mut shared = Shared {
         object,
         ttl: ttl(object, &at, entry.record_ttl, &mut out.problems),
-        labels: entry.labels.clone(),
+        labels: entry
+            .labels
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
         cloudflare: CloudflareProps::default(),
         provider_specific: Vec::new(),
         set_identifier: entry.set_identifier.clone(),

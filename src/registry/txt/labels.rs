@@ -178,6 +178,7 @@ mod tests {
                 0..6,
             ),
         ) {
+            let l: Labels = l.into_iter().collect();
             let mut expected = l.clone();
             expected.remove(label::ENCRYPTION_NONCE);
             prop_assert_eq!(parse_labels(&serialize_labels(&l)), Ok(expected.clone()));
