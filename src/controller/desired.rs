@@ -182,10 +182,12 @@ impl State {
         desired
     }
 
-    /// Every object that contributes something, for status and Events.
-    pub fn views(&self) -> Vec<ObjectView> {
+    /// The objects `wanted` picks (given each key and whether the object has
+    /// problems), for status and Events.
+    pub fn views_where(&self, wanted: impl Fn(&ObjectKey, bool) -> bool) -> Vec<ObjectView> {
         lock(&self.objects)
             .iter()
+            .filter(|(key, e)| wanted(key, !e.problems.is_empty()))
             .map(|(key, e)| ObjectView {
                 key: key.clone(),
                 info: e.info.clone(),

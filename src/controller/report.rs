@@ -21,7 +21,7 @@ use serde_json::json;
 
 use super::desired::{ObjectKey, ObjectView, State};
 use crate::config::EventKind;
-use crate::plan::{Action, Plan, SkipReason};
+use crate::plan::{Action, Change, Plan, Skip, SkipReason};
 use crate::provider::cloudflare::apply::ApplyReport;
 use crate::source::SourceKind;
 
@@ -31,6 +31,52 @@ const EVENT_INTERVAL: Duration = Duration::from_secs(600);
 
 /// Events sent per reconcile at most, whatever happens.
 const EVENTS_PER_PASS: usize = 100;
+
+/// What a pass planned, by the object that asked for it: reporting on each
+/// object looks up its own skips and changes instead of scanning the whole plan
+/// (an initial sync has one change per name, and as many objects).
+pub struct PassIndex<'a> {
+    skips: HashMap<&'a str, Vec<&'a Skip>>,
+    changes: HashMap<&'a str, Vec<&'a Change>>,
+    applied: &'a ApplyReport,
+}
+
+impl<'a> PassIndex<'a> {
+    pub fn new(plan: &'a Plan, applied: &'a ApplyReport) -> Self {
+        let mut skips: HashMap<&str, Vec<&Skip>> = HashMap::new();
+        for skip in &plan.skipped {
+            if let Some(resource) = skip.resource.as_deref() {
+                skips.entry(resource).or_default().push(skip);
+            }
+        }
+        let mut changes: HashMap<&str, Vec<&Change>> = HashMap::new();
+        for change in plan.units.iter().flat_map(|u| &u.changes) {
+            if let Some(resource) = change.resource.as_deref() {
+                changes.entry(resource).or_default().push(change);
+            }
+        }
+        PassIndex {
+            skips,
+            changes,
+            applied,
+        }
+    }
+
+    fn skips(&self, resource: &str) -> &[&'a Skip] {
+        self.skips.get(resource).map_or(&[], Vec::as_slice)
+    }
+
+    fn changes(&self, resource: &str) -> &[&'a Change] {
+        self.changes.get(resource).map_or(&[], Vec::as_slice)
+    }
+
+    /// Whether the pass has anything to say about the object `resource`.
+    fn mentions(&self, resource: &str) -> bool {
+        self.skips.contains_key(resource)
+            || self.changes.contains_key(resource)
+            || !self.applied.refused.is_empty()
+    }
+}
 
 /// Writes status and Events after each pass.
 pub struct Reporter {
@@ -77,12 +123,16 @@ impl Reporter {
 
     /// Writes what one pass found.
     pub async fn after_pass(&self, state: &State, plan: &Plan, applied: &ApplyReport) {
-        let views = state.views();
+        let index = PassIndex::new(plan, applied);
+        // Only the objects there is something to say about: DNSEndpoints (their
+        // status), objects with problems, and those the pass planned for.
+        let views = state.views_where(|key, has_problems| {
+            key.kind == SourceKind::Crd || has_problems || index.mentions(&key.resource_label())
+        });
         let mut budget = EVENTS_PER_PASS;
         for view in &views {
             let resource = view.key.resource_label();
-            for (event_type, reason, note) in events_for(view, &resource, plan, applied, &self.emit)
-            {
+            for (event_type, reason, note) in events_for(view, &resource, &index, &self.emit) {
                 if budget == 0 {
                     break;
                 }
@@ -91,7 +141,7 @@ impl Reporter {
                 }
             }
             if view.key.kind == SourceKind::Crd {
-                let condition = ready_condition(view, &resource, plan, applied);
+                let condition = ready_condition(view, &resource, &index);
                 self.write_status(state, view, condition).await;
             }
         }
@@ -181,12 +231,11 @@ impl Reporter {
 pub fn events_for(
     view: &ObjectView,
     resource: &str,
-    plan: &Plan,
-    applied: &ApplyReport,
+    index: &PassIndex<'_>,
     emit: &[EventKind],
 ) -> Vec<(EventType, &'static str, String)> {
     let mut grouped: Vec<(EventType, &'static str, Vec<String>)> = Vec::new();
-    for (event_type, reason, note) in occurrences(view, resource, plan, applied, emit) {
+    for (event_type, reason, note) in occurrences(view, resource, index, emit) {
         match grouped
             .iter_mut()
             .find(|(t, r, _)| *t == event_type && *r == reason)
@@ -205,19 +254,15 @@ pub fn events_for(
 fn occurrences(
     view: &ObjectView,
     resource: &str,
-    plan: &Plan,
-    applied: &ApplyReport,
+    index: &PassIndex<'_>,
     emit: &[EventKind],
 ) -> Vec<(EventType, &'static str, String)> {
+    let applied = index.applied;
     let mut events = Vec::new();
     for problem in &view.problems {
         events.push((EventType::Warning, "InvalidField", problem.to_string()));
     }
-    for skip in plan
-        .skipped
-        .iter()
-        .filter(|s| s.resource.as_deref() == Some(resource))
-    {
+    for skip in index.skips(resource) {
         let reason = match skip.reason {
             SkipReason::ForeignOwner { .. } | SkipReason::UnownedRecord => "OwnershipConflict",
             SkipReason::LostConflict { .. } => "NameConflict",
@@ -243,10 +288,8 @@ fn occurrences(
         }
     }
     let refused: Vec<&str> = applied.refused.iter().map(|r| r.name.as_str()).collect();
-    for change in plan.units.iter().flat_map(|u| &u.changes) {
-        if change.resource.as_deref() != Some(resource)
-            || refused.contains(&change.key.dns_name.as_str())
-        {
+    for change in index.changes(resource) {
+        if refused.contains(&change.key.dns_name.as_str()) {
             continue;
         }
         let (kind, reason) = match change.action {
@@ -265,14 +308,10 @@ fn occurrences(
 }
 
 /// The `Ready` condition of a DNSEndpoint after a pass.
-pub fn ready_condition(
-    view: &ObjectView,
-    resource: &str,
-    plan: &Plan,
-    applied: &ApplyReport,
-) -> ReadyCondition {
+pub fn ready_condition(view: &ObjectView, resource: &str, index: &PassIndex<'_>) -> ReadyCondition {
     let names: Vec<&str> = view.endpoints.iter().map(|e| e.dns_name.as_str()).collect();
-    if let Some(refused) = applied
+    if let Some(refused) = index
+        .applied
         .refused
         .iter()
         .find(|r| names.contains(&r.name.as_str()))
@@ -294,10 +333,9 @@ pub fn ready_condition(
             message: problem.to_string(),
         };
     }
-    let skipped: Vec<String> = plan
-        .skipped
+    let skipped: Vec<String> = index
+        .skips(resource)
         .iter()
-        .filter(|s| s.resource.as_deref() == Some(resource))
         .map(|s| format!("{}: {}", s.key, s.detail))
         .collect();
     if !skipped.is_empty() {
@@ -363,7 +401,6 @@ mod tests {
     use super::*;
     use crate::controller::desired::ObjectInfo;
     use crate::endpoint::{Endpoint, EndpointKey, RecordType};
-    use crate::plan::Skip;
     use crate::problem::{Consequence, ObjectRef, Problem};
     use crate::provider::cloudflare::apply::RefusedUnit;
 
@@ -390,12 +427,8 @@ mod tests {
 
     #[test]
     fn ready_when_published() {
-        let c = ready_condition(
-            &view(vec![]),
-            RESOURCE,
-            &Plan::default(),
-            &ApplyReport::default(),
-        );
+        let (plan, applied) = (Plan::default(), ApplyReport::default());
+        let c = ready_condition(&view(vec![]), RESOURCE, &PassIndex::new(&plan, &applied));
         assert!(c.ready);
         assert_eq!(c.reason, "RecordsPublished");
         assert!(c.message.contains("static.example.com A"));
@@ -416,9 +449,11 @@ mod tests {
             },
             detail: "owned by \"other\"".into(),
         });
-        let c = ready_condition(&view(vec![]), RESOURCE, &plan, &ApplyReport::default());
+        let nothing_applied = ApplyReport::default();
+        let index = PassIndex::new(&plan, &nothing_applied);
+        let c = ready_condition(&view(vec![]), RESOURCE, &index);
         assert_eq!((c.ready, c.reason), (false, "RecordsSkipped"));
-        let events = events_for(&view(vec![]), RESOURCE, &plan, &ApplyReport::default(), &[]);
+        let events = events_for(&view(vec![]), RESOURCE, &index, &[]);
         assert_eq!(events.len(), 1);
         assert_eq!(events[0].1, "OwnershipConflict");
 
@@ -430,7 +465,8 @@ mod tests {
             }],
             ..ApplyReport::default()
         };
-        let c = ready_condition(&view(vec![]), RESOURCE, &Plan::default(), &refused);
+        let empty = Plan::default();
+        let c = ready_condition(&view(vec![]), RESOURCE, &PassIndex::new(&empty, &refused));
         assert_eq!(c.reason, "RecordError");
     }
 
@@ -446,10 +482,12 @@ mod tests {
             "not an IPv4 address",
         );
         let v = view(vec![problem]);
-        let events = events_for(&v, RESOURCE, &Plan::default(), &ApplyReport::default(), &[]);
+        let (plan, applied) = (Plan::default(), ApplyReport::default());
+        let index = PassIndex::new(&plan, &applied);
+        let events = events_for(&v, RESOURCE, &index, &[]);
         assert_eq!(events[0].1, "InvalidField");
         assert!(events[0].2.contains("spec.endpoints[0].targets[0]"));
-        let c = ready_condition(&v, RESOURCE, &Plan::default(), &ApplyReport::default());
+        let c = ready_condition(&v, RESOURCE, &index);
         assert_eq!((c.ready, c.reason), (false, "InvalidField"));
     }
 }
