@@ -13,7 +13,7 @@ use super::model::{Model, ModelInputs};
 use super::pods::Pods;
 use super::steady_state::SteadyState;
 
-const MB: f64 = 1024.0 * 1024.0;
+const MIB: f64 = 1024.0 * 1024.0;
 
 /// The issue's limits.
 const PEAK_RSS_LIMIT_BYTES: u64 = 50 * 1024 * 1024;
@@ -180,18 +180,18 @@ impl Report {
         );
         let _ = writeln!(
             s,
-            "pods: {} created at {:.0}/s; RSS {:.1} MB -> {:.1} MB; {} Pod requests by flaredns",
+            "pods: {} created at {:.0}/s; RSS {:.1} MiB -> {:.1} MiB; {} Pod requests by flaredns",
             f.pods.pods,
             f.pods.creates_per_second,
-            f.pods.rss_before_bytes as f64 / MB,
-            f.pods.rss_after_bytes as f64 / MB,
+            f.pods.rss_before_bytes as f64 / MIB,
+            f.pods.rss_after_bytes as f64 / MIB,
             f.pods.pod_requests
         );
         let _ = writeln!(
             s,
-            "process: peak RSS {:.1} MB (sampled {:.1} MB), CPU {:.2} s",
-            f.process.peak_rss_bytes as f64 / MB,
-            f.process.sampled_peak_rss_bytes as f64 / MB,
+            "process: peak RSS {:.1} MiB (sampled {:.1} MiB), CPU {:.2} s",
+            f.process.peak_rss_bytes as f64 / MIB,
+            f.process.sampled_peak_rss_bytes as f64 / MIB,
             f.process.cpu_seconds
         );
         let st = &f.steady_state;
@@ -321,14 +321,14 @@ fn targets(f: &Figures, rate_limited: u64) -> Vec<Target> {
     ));
     out.push(target(
         "peak RSS (issue: at 10,000 objects)",
-        format!("< {:.0} MB", PEAK_RSS_LIMIT_BYTES as f64 / MB),
-        format!("{:.1} MB", f.process.peak_rss_bytes as f64 / MB),
+        format!("< {:.0} MiB", PEAK_RSS_LIMIT_BYTES as f64 / MIB),
+        format!("{:.1} MiB", f.process.peak_rss_bytes as f64 / MIB),
         f.process.peak_rss_bytes < PEAK_RSS_LIMIT_BYTES,
     ));
     out.push(target(
         "RSS with the Pods added",
-        "unchanged within 2 MB".into(),
-        format!("{:+.2} MB", f.pods.rss_growth_bytes as f64 / MB),
+        "unchanged within 2 MiB".into(),
+        format!("{:+.2} MiB", f.pods.rss_growth_bytes as f64 / MIB),
         f.pods.rss_growth_bytes.abs() <= POD_RSS_GROWTH_LIMIT_BYTES,
     ));
     if let Some(cluster) = f.initial_sync.first() {
