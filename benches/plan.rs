@@ -34,17 +34,8 @@ fn workload(n: usize) -> (Vec<Endpoint>, Vec<ZoneRecord>) {
         } else {
             ip
         };
-        let record = |id: usize, name: String, t: RecordType, content: String| ZoneRecord {
-            id: format!("{id:032x}"),
-            zone_id: ZONE_ID.to_string(),
-            name,
-            record_type: t,
-            content,
-            ttl: 1,
-            proxied: false,
-            comment: None,
-            tags: Vec::new(),
-            priority: None,
+        let record = |id: usize, name: String, t: RecordType, content: String| {
+            ZoneRecord::new(format!("{id:032x}"), ZONE_ID, name, t, content)
         };
         records.push(record(2 * i, name.clone(), RecordType::A, current_ip));
         records.push(record(

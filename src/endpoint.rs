@@ -461,6 +461,29 @@ pub struct ZoneRecord {
 }
 
 impl ZoneRecord {
+    /// A record with Cloudflare's defaults for the rest: automatic TTL (1), not
+    /// proxied, no comment, tags or priority.
+    pub fn new(
+        id: impl Into<String>,
+        zone_id: impl Into<String>,
+        name: impl Into<String>,
+        record_type: RecordType,
+        content: impl Into<String>,
+    ) -> Self {
+        ZoneRecord {
+            id: id.into(),
+            zone_id: zone_id.into(),
+            name: name.into(),
+            record_type,
+            content: content.into(),
+            ttl: 1,
+            proxied: false,
+            comment: None,
+            tags: Vec::new(),
+            priority: None,
+        }
+    }
+
     /// The content normalised for comparison with an endpoint target; content that
     /// does not parse for its type is kept as it is (it is compared literally).
     ///

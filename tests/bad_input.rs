@@ -180,18 +180,13 @@ fn zone_records(lines: &[String]) -> Vec<ZoneRecord> {
     let mut records = Vec::new();
     let mut next_id = 1u32;
     let mut push = |name: &str, record_type: RecordType, content: &str| {
-        records.push(ZoneRecord {
-            id: format!("{next_id:032x}"),
-            zone_id: ZONE_ID.to_string(),
-            name: normalize_name(name),
+        records.push(ZoneRecord::new(
+            format!("{next_id:032x}"),
+            ZONE_ID,
+            normalize_name(name),
             record_type,
-            content: content.to_string(),
-            ttl: 1,
-            proxied: false,
-            comment: None,
-            tags: Vec::new(),
-            priority: None,
-        });
+            content,
+        ));
         next_id += 1;
     };
     for line in lines {

@@ -137,16 +137,8 @@ fn zone() -> impl Strategy<Value = Vec<ZoneRecord>> {
         rows.into_iter()
             .enumerate()
             .map(|(i, (name, record_type, content, ttl))| ZoneRecord {
-                id: format!("{i:032x}"),
-                zone_id: "zone".to_string(),
-                name: name.to_string(),
-                record_type,
-                content,
                 ttl,
-                proxied: false,
-                comment: None,
-                tags: Vec::new(),
-                priority: None,
+                ..ZoneRecord::new(format!("{i:032x}"), "zone", name, record_type, content)
             })
             .collect()
     })

@@ -152,16 +152,9 @@ fn build_zone(generated: Vec<Generated>) -> Vec<ZoneRecord> {
             .find(|z| name.ends_with(&z.name))
             .expect("zone");
         records.push(ZoneRecord {
-            id: format!("{next:032x}"),
-            zone_id: zone.id.clone(),
-            name: name.to_string(),
-            record_type: t,
-            content: content.to_string(),
             ttl: if proxied { 1 } else { ttl },
             proxied: proxied && t.is_proxiable(),
-            comment: None,
-            tags: Vec::new(),
-            priority: None,
+            ..ZoneRecord::new(format!("{next:032x}"), zone.id.clone(), name, t, content)
         });
         next += 1;
     };

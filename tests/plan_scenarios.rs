@@ -49,16 +49,9 @@ fn record(
     proxied: bool,
 ) -> ZoneRecord {
     ZoneRecord {
-        id: format!("{id:032x}"),
-        zone_id: ZONE_ID.to_string(),
-        name: name.to_string(),
-        record_type: t,
-        content: content.to_string(),
         ttl,
         proxied,
-        comment: None,
-        tags: Vec::new(),
-        priority: None,
+        ..ZoneRecord::new(format!("{id:032x}"), ZONE_ID, name, t, content)
     }
 }
 

@@ -168,18 +168,7 @@ fn endpoint(value: &Value) -> Endpoint {
 }
 
 fn zone_record(id: &str, name: &str, record_type: RecordType, content: &str) -> ZoneRecord {
-    ZoneRecord {
-        id: id.to_string(),
-        zone_id: "zone".to_string(),
-        name: name.to_string(),
-        record_type,
-        content: content.to_string(),
-        ttl: 1,
-        proxied: false,
-        comment: None,
-        tags: Vec::new(),
-        priority: None,
-    }
+    ZoneRecord::new(id, "zone", name, record_type, content)
 }
 
 fn txt_pairs(value: &Value) -> Vec<(String, String)> {

@@ -263,18 +263,7 @@ mod tests {
     }
 
     fn txt(name: &str, content: &str) -> ZoneRecord {
-        ZoneRecord {
-            id: format!("id-{name}"),
-            zone_id: "zone".to_string(),
-            name: name.to_string(),
-            record_type: RecordType::Txt,
-            content: content.to_string(),
-            ttl: 1,
-            proxied: false,
-            comment: None,
-            tags: Vec::new(),
-            priority: None,
-        }
+        ZoneRecord::new(format!("id-{name}"), "zone", name, RecordType::Txt, content)
     }
 
     #[test]

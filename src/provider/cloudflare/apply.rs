@@ -257,16 +257,10 @@ mod tests {
 
     fn record(id: &str, content: &str, ttl: u32, proxied: bool) -> ZoneRecord {
         ZoneRecord {
-            id: id.to_string(),
-            zone_id: "z".to_string(),
-            name: "a.example.com".to_string(),
-            record_type: RecordType::A,
-            content: content.to_string(),
             ttl,
             proxied,
             comment: Some("kept".to_string()),
-            tags: Vec::new(),
-            priority: None,
+            ..ZoneRecord::new(id, "z", "a.example.com", RecordType::A, content)
         }
     }
 
