@@ -20,4 +20,5 @@ pub mod sandbox;
 pub mod secret;
 pub mod setup;
 pub mod source;
+pub mod sync;
 pub mod telemetry;

@@ -25,6 +25,7 @@ use crate::source::service::{
     self, ClusterNeeds, NodeAddresses, PodFacts, ServiceInputs, SliceFacts, cluster_needs,
 };
 use crate::source::{SourceConfig, SourceKind};
+use crate::sync::lock;
 
 /// The kinds of cluster data a Service may read.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -303,10 +304,7 @@ impl ServiceMapper {
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
-        // Every method leaves the maps whole before it can panic.
-        self.inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.inner)
     }
 }
 

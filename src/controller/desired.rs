@@ -17,6 +17,7 @@ use crate::endpoint::Endpoint;
 use crate::plan::{Desired, HoldReason};
 use crate::problem::{Consequence, Problem};
 use crate::source::{SourceKind, SourceOutput};
+use crate::sync::lock;
 
 /// One watched object: its kind, namespace and name.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -231,14 +232,6 @@ impl State {
         lock(&self.pending_since).get_or_insert_with(std::time::Instant::now);
         self.version.send_modify(|v| *v += 1);
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // The map is only ever replaced entry by entry; a panic elsewhere cannot
-    // leave it half-written.
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]

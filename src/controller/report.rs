@@ -24,6 +24,7 @@ use crate::config::EventKind;
 use crate::plan::{Action, Change, Plan, Skip, SkipReason};
 use crate::provider::cloudflare::apply::ApplyReport;
 use crate::source::SourceKind;
+use crate::sync::lock;
 
 /// The same Event (object, reason) at most this often; repeats in between are
 /// dropped (kube's recorder also folds what it sends into series).
@@ -388,12 +389,6 @@ fn truncate(text: &str, max: usize) -> String {
 /// The current time in RFC 3339, as Kubernetes writes timestamps.
 fn jiff_now() -> String {
     k8s_openapi::jiff::Timestamp::now().to_string()
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! (latency, rate limit, injected 429s, authentication, write faults, the
 //! endpoint, the call log) and answers with the API's envelope and headers.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
 
 use axum::body::{Bytes, to_bytes};
@@ -28,11 +28,7 @@ use super::store::Store;
 /// request take the process's memory.
 const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
-/// Locks a mutex, carrying on with the data if another thread panicked while
-/// holding it (every critical section leaves the data consistent).
-pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
-}
+pub use crate::sync::lock;
 
 /// Everything the handler and the handle share.
 #[derive(Debug)]

@@ -22,6 +22,7 @@ use super::error::ApiError;
 use super::ratelimit::{Limiter, RateLimitConfig, parse_ratelimit_header, parse_retry_after};
 use super::types::{BatchRequest, BatchResponse, DnsRecord, Envelope, TokenVerify, Zone};
 use crate::config::CloudflareCredentials;
+use crate::sync::lock;
 use crate::telemetry::metrics::{CloudflareMetrics, RequestLabels};
 
 /// Cloudflare's largest `per_page` for zones.
@@ -500,13 +501,6 @@ impl Client {
         let jitter = rand::random_range(0.0..0.25);
         exp.mul_f64(1.0 - jitter)
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // The limiter holds plain numbers; a panic elsewhere cannot leave it invalid.
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// A transport error in words, without the URL's query or any header.
