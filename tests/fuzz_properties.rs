@@ -35,23 +35,7 @@ const MAX_QUOTED_CHARS: usize = 121;
 const KEY: [u8; 32] = *b"0123456789abcdef0123456789abcdef";
 const OWNER: &str = "fuzz-owner";
 
-const SUFFIXES: [&str; 15] = [
-    annotations::key::HOSTNAME,
-    annotations::key::INTERNAL_HOSTNAME,
-    annotations::key::TARGET,
-    annotations::key::TTL,
-    annotations::key::CONTROLLER,
-    annotations::key::INGRESS_HOSTNAME_SOURCE,
-    annotations::key::ACCESS,
-    annotations::key::ENDPOINTS_TYPE,
-    annotations::key::ALIAS,
-    annotations::key::SET_IDENTIFIER,
-    annotations::key::CLOUDFLARE_PROXIED,
-    annotations::key::CLOUDFLARE_RECORD_COMMENT,
-    annotations::key::CLOUDFLARE_TAGS,
-    annotations::key::CLOUDFLARE_CUSTOM_HOSTNAME,
-    annotations::key::CLOUDFLARE_REGION_KEY,
-];
+const SUFFIXES: [&str; 15] = annotations::key::ALL;
 
 /// Text that is sometimes close to valid: DNS-ish characters, digits, dots,
 /// commas, spaces, unicode, or anything at all.

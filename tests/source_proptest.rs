@@ -7,7 +7,7 @@ use std::path::Path;
 use flaredns::crd::{DNSEndpoint, DNSEndpointSpec, EndpointSpec, ProviderSpecificProperty};
 use flaredns::endpoint::{normalize_target, validate_name};
 use flaredns::problem::ObjectRef;
-use flaredns::source::annotations::{key, parse_ttl};
+use flaredns::source::annotations::{self, key, parse_ttl};
 use flaredns::source::fqdn_template::FqdnTemplate;
 use flaredns::source::manifest::{Format, Manifests};
 use flaredns::source::selector::parse_selector;
@@ -23,28 +23,9 @@ use k8s_openapi::api::networking::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use proptest::prelude::*;
 
-const KEYS: [&str; 15] = [
-    key::HOSTNAME,
-    key::INTERNAL_HOSTNAME,
-    key::TARGET,
-    key::TTL,
-    key::CONTROLLER,
-    key::INGRESS_HOSTNAME_SOURCE,
-    key::ACCESS,
-    key::ENDPOINTS_TYPE,
-    key::ALIAS,
-    key::SET_IDENTIFIER,
-    key::CLOUDFLARE_PROXIED,
-    key::CLOUDFLARE_RECORD_COMMENT,
-    key::CLOUDFLARE_TAGS,
-    key::CLOUDFLARE_CUSTOM_HOSTNAME,
-    key::CLOUDFLARE_REGION_KEY,
-];
+const KEYS: [&str; 15] = key::ALL;
 
-const PREFIXES: [&str; 2] = [
-    "external-dns.kubernetes.io/",
-    "external-dns.alpha.kubernetes.io/",
-];
+const PREFIXES: [&str; 2] = annotations::PREFIXES;
 
 /// Any string, or one shaped like the values these fields usually hold.
 fn text() -> impl Strategy<Value = String> {

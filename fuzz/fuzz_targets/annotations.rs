@@ -25,24 +25,8 @@ use flaredns::source::annotations::{
 };
 use flaredns::source::{SourceConfig, ingress};
 
-const PREFIXES: [&str; 2] = [annotations::PREFIX, annotations::ALPHA_PREFIX];
-const SUFFIXES: [&str; 15] = [
-    annotations::key::HOSTNAME,
-    annotations::key::INTERNAL_HOSTNAME,
-    annotations::key::TARGET,
-    annotations::key::TTL,
-    annotations::key::CONTROLLER,
-    annotations::key::INGRESS_HOSTNAME_SOURCE,
-    annotations::key::ACCESS,
-    annotations::key::ENDPOINTS_TYPE,
-    annotations::key::ALIAS,
-    annotations::key::SET_IDENTIFIER,
-    annotations::key::CLOUDFLARE_PROXIED,
-    annotations::key::CLOUDFLARE_RECORD_COMMENT,
-    annotations::key::CLOUDFLARE_TAGS,
-    annotations::key::CLOUDFLARE_CUSTOM_HOSTNAME,
-    annotations::key::CLOUDFLARE_REGION_KEY,
-];
+const PREFIXES: [&str; 2] = annotations::PREFIXES;
+const SUFFIXES: [&str; 15] = annotations::key::ALL;
 /// `problem::shorten` keeps 120 characters and adds an ellipsis.
 const MAX_QUOTED_CHARS: usize = 121;
 

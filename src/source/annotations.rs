@@ -56,14 +56,36 @@ pub mod key {
     pub const CLOUDFLARE_CUSTOM_HOSTNAME: &str = "cloudflare-custom-hostname";
     /// Cloudflare regional hostname key (not offered by flaredns).
     pub const CLOUDFLARE_REGION_KEY: &str = "cloudflare-region-key";
+
+    /// Every key above (for tests and fuzzing that try them all).
+    pub const ALL: [&str; 15] = [
+        HOSTNAME,
+        INTERNAL_HOSTNAME,
+        TARGET,
+        TTL,
+        CONTROLLER,
+        INGRESS_HOSTNAME_SOURCE,
+        ACCESS,
+        ENDPOINTS_TYPE,
+        ALIAS,
+        SET_IDENTIFIER,
+        CLOUDFLARE_PROXIED,
+        CLOUDFLARE_RECORD_COMMENT,
+        CLOUDFLARE_TAGS,
+        CLOUDFLARE_CUSTOM_HOSTNAME,
+        CLOUDFLARE_REGION_KEY,
+    ];
 }
+
+/// Both annotation prefixes, newer first.
+pub const PREFIXES: [&str; 2] = [PREFIX, ALPHA_PREFIX];
 
 /// The provider-specific property name ExternalDNS uses for `alias`.
 pub const ALIAS_PROPERTY: &str = "alias";
 
 /// The default prefixes, in precedence order.
 pub fn default_prefixes() -> Vec<String> {
-    vec![PREFIX.to_string(), ALPHA_PREFIX.to_string()]
+    PREFIXES.iter().map(|p| p.to_string()).collect()
 }
 
 /// How a problem names an annotation: `metadata.annotations["<key>"]`.
