@@ -33,6 +33,16 @@ use crate::secret::Secret;
 /// Reads one environment variable: `std::env::var_os` in the binary, a map in tests.
 pub type Env<'a> = &'a dyn Fn(&str) -> Option<OsString>;
 
+/// An environment holding exactly `vars`, for tests.
+#[cfg(test)]
+pub(crate) fn env_of(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> + use<> {
+    let map: std::collections::HashMap<String, OsString> = vars
+        .iter()
+        .map(|(k, v)| (k.to_string(), OsString::from(v)))
+        .collect();
+    move |name| map.get(name).cloned()
+}
+
 // ---------------------------------------------------------------------------
 // Flag values
 // ---------------------------------------------------------------------------
@@ -1335,7 +1345,6 @@ fn is_listen_address(text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
 
     use super::*;
 
@@ -1346,14 +1355,6 @@ mod tests {
             .expect("flags parse")
             .cli
             .controller
-    }
-
-    fn env_of(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> + use<> {
-        let map: HashMap<String, OsString> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), OsString::from(v)))
-            .collect();
-        move |name| map.get(name).cloned()
     }
 
     fn resolve(flags: &[&str]) -> Result<Resolved, ConfigError> {

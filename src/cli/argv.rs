@@ -277,7 +277,7 @@ fn split_lines(value: &OsStr) -> Vec<OsString> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
+    use crate::config::env_of;
 
     use clap::Arg;
 
@@ -307,14 +307,6 @@ mod tests {
 
     fn no_env(_: &str) -> Option<OsString> {
         None
-    }
-
-    fn env_of(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> + use<> {
-        let map: HashMap<String, OsString> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), OsString::from(v)))
-            .collect();
-        move |name| map.get(name).cloned()
     }
 
     #[test]

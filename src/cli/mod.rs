@@ -337,7 +337,7 @@ fn exit_code(code: i32) -> ExitCode {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
+    use crate::config::env_of;
     use std::time::Duration;
 
     use clap::ArgMatches;
@@ -345,14 +345,6 @@ mod tests {
 
     use super::*;
     use crate::config::{LogLevel, Policy, RegistryKind};
-
-    fn env_of(vars: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> + use<> {
-        let map: HashMap<String, OsString> = vars
-            .iter()
-            .map(|(k, v)| (k.to_string(), OsString::from(v)))
-            .collect();
-        move |name| map.get(name).cloned()
-    }
 
     fn parse_with(flags: &[&str], env: Env<'_>) -> Result<Parsed, clap::Error> {
         parse(
