@@ -1,19 +1,13 @@
 //! `flaredns config`: what every flag, variable and credential resolves to,
 //! checked through the real binary.
 
-use std::process::{Command, Output};
+mod support;
+
+use std::process::Output;
+
+use support::flaredns;
 
 use serde_json::{Value, json};
-
-/// Runs the binary with only the given environment variables.
-fn flaredns(args: &[&str], env: &[(&str, &str)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flaredns"))
-        .args(args)
-        .env_clear()
-        .envs(env.iter().copied())
-        .output()
-        .expect("the binary runs")
-}
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()

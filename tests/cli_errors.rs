@@ -1,17 +1,9 @@
 //! Command lines flaredns refuses: the exit status and what the message says,
 //! checked through the real binary.
 
-use std::process::{Command, Output};
+mod support;
 
-/// Runs the binary with only the given environment variables.
-fn flaredns(args: &[&str], env: &[(&str, &str)]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flaredns"))
-        .args(args)
-        .env_clear()
-        .envs(env.iter().copied())
-        .output()
-        .expect("the binary runs")
-}
+use support::flaredns;
 
 /// Runs `flaredns config` with the required flags plus `flags`, expects exit
 /// status 2 with nothing on stdout, and returns stderr.
