@@ -5,9 +5,9 @@ mod support;
 
 use std::process::Output;
 
-use support::flaredns;
-
 use serde_json::{Value, json};
+
+use support::flaredns;
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
