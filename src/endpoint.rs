@@ -165,6 +165,16 @@ pub fn normalize_name(name: &str) -> String {
     }
 }
 
+/// [`normalize_name`] for a name the caller owns: a name already in normal form
+/// (the usual case for names Cloudflare lists) is kept, not copied.
+pub fn normalize_owned_name(name: String) -> String {
+    let normal = name.is_ascii()
+        && !name.ends_with('.')
+        && name.trim() == name
+        && !name.bytes().any(|b| b.is_ascii_uppercase());
+    if normal { name } else { normalize_name(&name) }
+}
+
 /// Why a DNS name cannot be published.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum InvalidName {
@@ -543,6 +553,14 @@ mod tests {
         assert!("BOGUS".parse::<RecordType>().is_err());
         for t in RecordType::ALL {
             assert_eq!(t.as_str().parse::<RecordType>().unwrap(), t);
+        }
+    }
+
+    proptest::proptest! {
+        /// Keeping an owned name must never change what normalising gives.
+        #[test]
+        fn owned_names_normalise_as_borrowed_ones(name in "[ a-zA-Z0-9._\\-\u{e0}-\u{ff}]{0,30}") {
+            proptest::prop_assert_eq!(normalize_owned_name(name.clone()), normalize_name(&name));
         }
     }
 

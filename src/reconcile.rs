@@ -53,7 +53,7 @@ pub async fn reconcile(
     for _ in 0..MAX_PASSES {
         let records = provider.read(&config.zones).await?;
         let records_read = records.len();
-        let state = registry.resolve(records);
+        let state = registry.resolve(&records);
         let plan = plan::compute(desired.clone(), &state, registry, config);
         if dry_run || !plan.has_changes() {
             return Ok(ReconcileReport {
@@ -80,7 +80,7 @@ pub async fn reconcile(
     let records_read = records.len();
     let plan = plan::compute(
         desired.clone(),
-        &registry.resolve(records),
+        &registry.resolve(&records),
         registry,
         config,
     );

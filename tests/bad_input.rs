@@ -139,7 +139,7 @@ impl Pipeline {
         };
         plan::compute(
             desired,
-            &self.registry.resolve(records),
+            &self.registry.resolve(&records),
             &self.registry,
             &self.plan,
         )

@@ -238,7 +238,7 @@ async fn a_timeout_after_the_batch_was_applied_leaves_no_duplicate() {
         .apply(
             &flaredns::plan::compute(
                 desired.clone(),
-                &registry().resolve(vec![]),
+                &registry().resolve(&[]),
                 &registry(),
                 &config,
             )

@@ -275,8 +275,8 @@ proptest! {
         let mut reversed = records.clone();
         reversed.reverse();
         for registry in [registry(None), registry(Some(AesKey::from_bytes(KEY)))] {
-            let state = registry.resolve(records.clone());
-            prop_assert_eq!(&state, &registry.resolve(reversed.clone()));
+            let state = registry.resolve(&records);
+            prop_assert_eq!(&state, &registry.resolve(&reversed));
             let grouped: usize = state.endpoints.iter().map(|e| e.records.len()).sum();
             prop_assert!(grouped + state.dangling_ownership.len() <= records.len());
         }

@@ -254,7 +254,7 @@ fn config(
 
 /// The ids of records flaredns may touch: records owned by us and their TXT.
 fn owned_ids(registry: &TxtRegistry, records: &[ZoneRecord]) -> BTreeSet<String> {
-    let state = registry.resolve(records.to_vec());
+    let state = registry.resolve(records);
     let mut ids = BTreeSet::new();
     for c in &state.endpoints {
         if c.ownership == flaredns::registry::Ownership::Owned {
@@ -298,7 +298,7 @@ proptest! {
         let registry = registry();
         let records = build_zone(current);
         let owned = owned_ids(&registry, &records);
-        let state = registry.resolve(records);
+        let state = registry.resolve(&records);
         let plan = plan::compute(desired, &state, &registry, &config(policy, &filter, false));
         for record in touched(&plan) {
             prop_assert!(owned.contains(&record.id), "touched a record we do not own: {record:?}");
@@ -314,7 +314,8 @@ proptest! {
         filter in arb_filter(),
     ) {
         let registry = registry();
-        let state = registry.resolve(build_zone(current));
+        let zone_records = build_zone(current);
+        let state = registry.resolve(&zone_records);
         let config = config(policy, &filter, false);
         let plan = plan::compute(desired, &state, &registry, &config);
         let domain_filter = DomainFilter::new(&filter.0, &filter.1);
@@ -342,7 +343,8 @@ proptest! {
         filter in arb_filter(),
     ) {
         let registry = registry();
-        let state = registry.resolve(build_zone(current));
+        let zone_records = build_zone(current);
+        let state = registry.resolve(&zone_records);
         let plan = plan::compute(desired, &state, &registry, &config(policy, &filter, false));
         match policy {
             Policy::Sync => {}
@@ -369,9 +371,9 @@ proptest! {
         let registry = registry();
         let config = config(policy, &filter, proxied_by_default);
         let mut zone = InMemoryZones::new(zones(), build_zone(current));
-        let first = plan::compute(desired.clone(), &registry.resolve(zone.records().to_vec()), &registry, &config);
+        let first = plan::compute(desired.clone(), &registry.resolve(zone.records()), &registry, &config);
         zone.apply(&first.units);
-        let second = plan::compute(desired, &registry.resolve(zone.records().to_vec()), &registry, &config);
+        let second = plan::compute(desired, &registry.resolve(zone.records()), &registry, &config);
         prop_assert!(!second.has_changes(), "second plan not empty: {:#?}\nafter first: {:#?}", second.units, first.units);
     }
 
@@ -386,7 +388,7 @@ proptest! {
         let registry = registry();
         let config = config(Policy::Sync, &filter, false);
         let mut zone = InMemoryZones::new(zones(), build_zone(current));
-        let plan = plan::compute(desired, &registry.resolve(zone.records().to_vec()), &registry, &config);
+        let plan = plan::compute(desired, &registry.resolve(zone.records()), &registry, &config);
         zone.apply(&plan.units);
         let created: BTreeSet<(String, RecordType)> = plan.units.iter().flat_map(|u| &u.operations)
             .filter_map(|op| match op {
@@ -395,7 +397,7 @@ proptest! {
                 _ => None,
             })
             .collect();
-        let state = registry.resolve(zone.records().to_vec());
+        let state = registry.resolve(zone.records());
         for c in &state.endpoints {
             if created.contains(&(c.endpoint.dns_name.clone(), c.endpoint.record_type)) {
                 prop_assert_eq!(&c.ownership, &flaredns::registry::Ownership::Owned, "{:?}", c);
@@ -412,7 +414,8 @@ proptest! {
         held in proptest::collection::btree_set(0..RESOURCES.len(), 0..3),
     ) {
         let registry = registry();
-        let state = registry.resolve(build_zone(current));
+        let zone_records = build_zone(current);
+        let state = registry.resolve(&zone_records);
         let held: BTreeSet<String> = held.into_iter().map(|i| RESOURCES[i].to_string()).collect();
         let plan = plan::compute(
             Desired {
@@ -441,7 +444,8 @@ proptest! {
         current in proptest::collection::vec(arb_current(), 0..12),
     ) {
         let registry = registry();
-        let state = registry.resolve(build_zone(current));
+        let zone_records = build_zone(current);
+        let state = registry.resolve(&zone_records);
         let config = config(Policy::Sync, &(vec![], vec![]), false);
         let mut reversed = desired.clone();
         reversed.reverse();

@@ -70,7 +70,7 @@ fn endpoint(name: &str, t: RecordType, targets: &[&str], resource: &str) -> Endp
 
 fn run(desired: Vec<Endpoint>, records: Vec<ZoneRecord>, config: &PlanConfig) -> Plan {
     let registry = registry();
-    plan::compute(desired, &registry.resolve(records), &registry, config)
+    plan::compute(desired, &registry.resolve(&records), &registry, config)
 }
 
 fn ops(plan: &Plan) -> Vec<&RecordOp> {
@@ -313,7 +313,8 @@ fn an_apex_record_needs_a_txt_name_inside_the_zone() {
     assert!(plan.skipped[0].detail.contains("--txt-prefix"));
 
     let registry = registry_with("extdns-%{record_type}.");
-    let plan = plan::compute(desired, &registry.resolve(vec![]), &registry, &config());
+    let zone_records = vec![];
+    let plan = plan::compute(desired, &registry.resolve(&zone_records), &registry, &config());
     assert_eq!(plan.count(Action::Create), 1);
     assert!(ops(&plan).iter().any(
         |op| matches!(op, RecordOp::Create { record } if record.name == "extdns-a.example.com")
@@ -355,7 +356,7 @@ fn proxied_records_get_automatic_ttl_and_txt_is_never_proxied() {
     zone.apply(&plan.units);
     let again = plan::compute(
         desired,
-        &registry.resolve(zone.records().to_vec()),
+        &registry.resolve(zone.records()),
         &registry,
         &cfg,
     );
@@ -409,7 +410,7 @@ fn migrating_from_another_owner_rewrites_the_txt_only() {
         &["192.0.2.1"],
         "service/default/svc",
     )];
-    let plan = plan::compute(desired, &registry.resolve(records), &registry, &config());
+    let plan = plan::compute(desired, &registry.resolve(&records), &registry, &config());
     let all = ops(&plan);
     assert_eq!(all.len(), 1, "{all:#?}");
     assert!(matches!(all[0], RecordOp::Update { after, .. }
@@ -430,7 +431,7 @@ fn records_of_an_object_with_a_bad_field_are_kept() {
         held_resources: [("ingress/default/typo".to_string(), HoldReason::InvalidField)].into(),
     };
     let registry = registry();
-    let plan = plan::compute(desired, &registry.resolve(records), &registry, &config());
+    let plan = plan::compute(desired, &registry.resolve(&records), &registry, &config());
     assert!(!plan.has_changes());
     assert_eq!(plan.skipped[0].reason, SkipReason::HeldForInvalidObject);
 }

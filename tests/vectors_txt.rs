@@ -284,7 +284,7 @@ fn check_txt_records(case: &str, input: &Value, expected: &Value) {
         zone_record("record", &record.dns_name, record.record_type, "192.0.2.1"),
         zone_record("txt", &stored.0, RecordType::Txt, &stored.1),
     ];
-    let owner_of = |r: &TxtRegistry| r.resolve(zone.clone()).endpoints[0].ownership.clone();
+    let owner_of = |r: &TxtRegistry| r.resolve(&zone).endpoints[0].ownership.clone();
     assert_eq!(owner_of(&r), Ownership::Owned, "{case}: migrated owner");
     assert_eq!(owner_of(&old), Ownership::Owned, "{case}: old owner");
     let no_migration = registry(input, owner, None);
@@ -293,7 +293,7 @@ fn check_txt_records(case: &str, input: &Value, expected: &Value) {
         Ownership::Foreign(old_owner.to_string()),
         "{case}: without --migrate-from-txt-owner"
     );
-    let state = r.resolve(zone.clone());
+    let state = r.resolve(&zone);
     let current = &state.endpoints[0];
     let mut relabelled = current.endpoint.labels.clone();
     relabelled.insert(label::OWNER.to_string(), owner.to_string());
@@ -464,7 +464,7 @@ fn check_crypto(case: &str, input: &Value, expected: &Value) {
         // Read from a zone, an unchanged label set keeps ExternalDNS's exact value,
         // whether or not re-encrypting would reproduce its gzip bytes.
         let stored = OwnershipRecord {
-            record: zone_record(
+            record: &zone_record(
                 "txt",
                 "a-web.example.com",
                 RecordType::Txt,
@@ -550,7 +550,7 @@ fn check_zone(case: &str, input: &Value, expected: &Value) {
         .and_then(Value::as_str)
         .unwrap_or("owner");
     let r = registry(input, owner_id, None);
-    let state = r.resolve(zone.clone());
+    let state = r.resolve(&zone);
     check_nothing_lost(case, &zone, &state);
 
     if let Some(records) = expected.get("nonRegistryRecords") {

@@ -94,10 +94,10 @@ fuzz_target!(|input: Input| {
         .filter_map(|k| registry(k, &input.prefix))
     {
         let _ = registry.decode_labels(&input.text);
-        let state = registry.resolve(records.clone());
+        let state = registry.resolve(&records);
         assert_eq!(
             state,
-            registry.resolve(reversed.clone()),
+            registry.resolve(&reversed),
             "listing order matters"
         );
         let claimed: usize = state.endpoints.iter().map(|e| e.records.len()).sum();

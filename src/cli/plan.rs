@@ -34,7 +34,7 @@ pub fn run(args: &PlanArgs, config: &Config) -> anyhow::Result<ExitCode> {
         None => read_live_zone(config)?,
     };
     let plan_config = setup::plan_config(config, zone.zones)?;
-    let state = registry.resolve(zone.records);
+    let state = registry.resolve(&zone.records);
     let desired = Desired {
         held_resources: setup::held_resources(&output.problems),
         endpoints: output.endpoints,

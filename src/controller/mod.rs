@@ -465,10 +465,11 @@ impl Reconciler {
                 }
             }
         }
-        // One copy of the view: the registry takes its records by value.
-        let records = self.view.clone().unwrap_or_default();
-        let records_count = records.len();
-        let current = self.registry.resolve(records);
+        // The registry and the planner read the view in place; it takes this
+        // pass's writes once they are done with it.
+        let view = self.view.take().unwrap_or_default();
+        let records_count = view.len();
+        let current = self.registry.resolve(&view);
         let desired = self.state.desired();
         let desired_count = desired.endpoints.len();
         // Counted before the planner takes the endpoints, for the metrics.
@@ -508,7 +509,6 @@ impl Reconciler {
                     .event_to_apply
                     .observe(since.elapsed().as_secs_f64());
             }
-            self.update_view(&mut report);
             if let Some(error) = &report.stopped {
                 tracing::warn!(%error, applied = report.applied, "applying stopped early");
             }
@@ -530,6 +530,9 @@ impl Reconciler {
         if !self.dry_run {
             self.reporter.after_pass(&self.state, &plan, &report).await;
         }
+        drop(current);
+        self.view = Some(view);
+        self.update_view(&mut report);
         tracing::info!(
             desired = desired_count,
             current = records_count,
@@ -678,10 +681,9 @@ impl Reconciler {
             .observe(started.elapsed().as_secs_f64());
     }
 
-    /// Keeps the zone view in step with flaredns's own writes, so an event-driven
-    /// pass needs no listing.
-    /// Brings the zone view up to date with what the pass wrote (taking the
-    /// written records out of the report), in time linear in both.
+    /// Keeps the zone view in step with flaredns's own writes, so that an
+    /// event-driven pass needs no listing: the written records are moved out of
+    /// the report into the view, in O((view + written) log written).
     fn update_view(&mut self, report: &mut ApplyReport) {
         if report.needs_reread || report.stopped.is_some() {
             self.view = None;
@@ -692,20 +694,25 @@ impl Reconciler {
         };
         let deleted: BTreeSet<&str> = report.deleted.iter().map(String::as_str).collect();
         view.retain(|r| !deleted.contains(r.id.as_str()));
-        let written = std::mem::take(&mut report.written);
-        let mut replacing: std::collections::HashMap<&str, usize> = written
-            .iter()
-            .enumerate()
-            .map(|(i, r)| (r.id.as_str(), i))
-            .collect();
+        let mut written = std::mem::take(&mut report.written);
+        // Written records by id, as indices, so that each can be moved into
+        // the view (an id keeps its place in the order when swapped).
+        let mut by_id: Vec<usize> = (0..written.len()).collect();
+        by_id.sort_unstable_by(|&a, &b| written[a].id.cmp(&written[b].id));
         let mut placed = vec![false; written.len()];
         for existing in view.iter_mut() {
-            if let Some(i) = replacing.remove(existing.id.as_str()) {
-                *existing = written[i].clone();
-                placed[i] = true;
+            let found = by_id.binary_search_by(|&i| written[i].id.as_str().cmp(&existing.id));
+            if let Ok(k) = found
+                && !placed[by_id[k]]
+            {
+                std::mem::swap(existing, &mut written[by_id[k]]);
+                placed[by_id[k]] = true;
             }
         }
-        drop(replacing);
+        drop(by_id);
+        // Exactly the room the new records need: a doubling view would keep
+        // up to half of itself unused for good.
+        view.reserve_exact(placed.iter().filter(|p| !**p).count());
         let new = written
             .into_iter()
             .zip(placed)

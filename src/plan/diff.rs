@@ -20,7 +20,7 @@ use super::{
 /// record type at one name and set identifier.
 pub struct CurrentRow<'a, 'z> {
     pub zone: &'z Zone,
-    pub endpoints: Vec<&'a CurrentEndpoint>,
+    pub endpoints: Vec<&'a CurrentEndpoint<'a>>,
 }
 
 impl<'a> CurrentRow<'a, '_> {
@@ -29,7 +29,7 @@ impl<'a> CurrentRow<'a, '_> {
         (&first.dns_name, &first.set_identifier)
     }
 
-    pub fn get(&self, record_type: RecordType) -> Option<&'a CurrentEndpoint> {
+    pub fn get(&self, record_type: RecordType) -> Option<&'a CurrentEndpoint<'a>> {
         self.endpoints
             .iter()
             .find(|c| c.endpoint.record_type == record_type)
@@ -96,7 +96,7 @@ pub struct Context<'a> {
     pub registry: &'a TxtRegistry,
     pub config: &'a PlanConfig,
     /// Heritage TXT records that claim no existing record.
-    pub dangling: &'a [OwnershipRecord],
+    pub dangling: &'a [OwnershipRecord<'a>],
     /// Objects whose published records must not be deleted (see `plan::Desired`).
     pub held_resources: &'a BTreeMap<String, HoldReason>,
     /// How many endpoints of the whole zone each ownership record claims (a
@@ -105,7 +105,7 @@ pub struct Context<'a> {
 }
 
 /// Counts, for every ownership record, the endpoints that rely on it.
-pub fn count_claims(state: &CurrentState) -> HashMap<&str, usize> {
+pub fn count_claims<'a>(state: &'a CurrentState<'a>) -> HashMap<&'a str, usize> {
     let mut claims = HashMap::with_capacity(state.endpoints.len());
     for c in &state.endpoints {
         for o in &c.ownership_records {
@@ -368,7 +368,7 @@ impl Context<'_> {
     fn plan_delete(&self, c: &CurrentEndpoint, ops: &mut RowOps) {
         for record in &c.records {
             ops.deletes.push(RecordOp::Delete {
-                record: record.clone(),
+                record: ZoneRecord::clone(record),
             });
         }
         ops.released_ownership
@@ -399,7 +399,7 @@ impl Context<'_> {
                 // but a zone may still hold one): keep one.
                 std::collections::btree_map::Entry::Occupied(_) => {
                     record_ops.push(RecordOp::Delete {
-                        record: record.clone(),
+                        record: ZoneRecord::clone(record),
                     })
                 }
                 std::collections::btree_map::Entry::Vacant(slot) => {

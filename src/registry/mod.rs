@@ -38,10 +38,11 @@ pub enum TxtFormat {
     Legacy,
 }
 
-/// A heritage TXT record, decoded.
+/// A heritage TXT record, decoded. It borrows the record from the zone's
+/// records: resolving a zone copies none of them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct OwnershipRecord {
-    pub record: ZoneRecord,
+pub struct OwnershipRecord<'z> {
+    pub record: &'z ZoneRecord,
     pub format: TxtFormat,
     /// Decoded labels; an encrypted value keeps its nonce under
     /// `txt-encryption-nonce` so that it can be reproduced.
@@ -51,24 +52,24 @@ pub struct OwnershipRecord {
 /// The records of one endpoint key (name, type, set identifier) as the zone holds
 /// them, with their ownership.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct CurrentEndpoint {
+pub struct CurrentEndpoint<'z> {
     /// The records grouped as one endpoint: targets are the normalised contents,
     /// `ttl` the first record's TTL, Cloudflare properties from the first record,
     /// labels from the ownership TXT record that decided ownership.
     pub endpoint: Endpoint,
     /// The provider records behind the endpoint, one per target.
-    pub records: Vec<ZoneRecord>,
+    pub records: Vec<&'z ZoneRecord>,
     pub ownership: Ownership,
     /// Every heritage TXT record that claims this endpoint, new format first.
-    pub ownership_records: Vec<OwnershipRecord>,
+    pub ownership_records: Vec<OwnershipRecord<'z>>,
 }
 
-/// The zone as the registry sees it.
+/// The zone as the registry sees it, borrowing the zone's records.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
-pub struct CurrentState {
+pub struct CurrentState<'z> {
     /// Every record that is not a heritage TXT record, grouped by endpoint key,
     /// sorted by key.
-    pub endpoints: Vec<CurrentEndpoint>,
+    pub endpoints: Vec<CurrentEndpoint<'z>>,
     /// Heritage TXT records that claim no existing record.
-    pub dangling_ownership: Vec<OwnershipRecord>,
+    pub dangling_ownership: Vec<OwnershipRecord<'z>>,
 }

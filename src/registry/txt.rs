@@ -142,7 +142,7 @@ impl TxtRegistry {
     /// ownership: new-format TXT records decide, legacy ones are the fallback
     /// (never for AAAA), and wildcard names are looked up under the replacement.
     /// TXT records without a valid heritage are ordinary records.
-    pub fn resolve(&self, records: Vec<ZoneRecord>) -> CurrentState {
+    pub fn resolve<'z>(&self, records: &'z [ZoneRecord]) -> CurrentState<'z> {
         resolve::resolve(self, records)
     }
 
@@ -419,7 +419,7 @@ mod tests {
         ));
         let record = OwnershipRecord {
             labels: r.decode_labels(&stored).unwrap(),
-            record: txt("cname-web.example.com", &stored),
+            record: &txt("cname-web.example.com", &stored),
             format: TxtFormat::New,
         };
         assert_eq!(

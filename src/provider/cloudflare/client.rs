@@ -20,7 +20,7 @@ use url::Url;
 
 use super::error::ApiError;
 use super::ratelimit::{Limiter, RateLimitConfig, parse_ratelimit_header, parse_retry_after};
-use super::types::{BatchRequest, BatchResponse, DnsRecord, Envelope, TokenVerify, Zone};
+use super::types::{BatchRequest, BatchResponse, Envelope, ListedRecord, TokenVerify, Zone};
 use crate::config::CloudflareCredentials;
 use crate::sync::lock;
 use crate::telemetry::metrics::{CloudflareMetrics, RequestLabels};
@@ -288,48 +288,32 @@ impl Client {
     }
 
     /// Every record of a zone, `per_page` at a time, following `result_info` to
-    /// the last page and no further.
+    /// the last page and no further. Each page goes to `each_page` as it
+    /// arrives, with the zone's total record count, so that the caller keeps
+    /// only what it needs of one page before the next is read.
     pub async fn list_records(
         &self,
         zone_id: &str,
         per_page: u32,
-    ) -> Result<Vec<DnsRecord>, ApiError> {
-        self.list(zone_id, per_page, &[]).await
-    }
-
-    /// The records of one name (used to re-read names after a write whose
-    /// outcome is unknown).
-    pub async fn records_named(
-        &self,
-        zone_id: &str,
-        name: &str,
-    ) -> Result<Vec<DnsRecord>, ApiError> {
-        self.list(zone_id, 5_000, &[("name", name.to_string())])
-            .await
-    }
-
-    async fn list(
-        &self,
-        zone_id: &str,
-        per_page: u32,
-        filters: &[(&'static str, String)],
-    ) -> Result<Vec<DnsRecord>, ApiError> {
+        mut each_page: impl FnMut(Vec<ListedRecord>, u64),
+    ) -> Result<(), ApiError> {
         let path = format!("/zones/{zone_id}/dns_records");
-        let mut records = Vec::new();
         let mut page = 1u64;
         loop {
-            let mut query = vec![
+            let query = [
                 ("page", page.to_string()),
                 ("per_page", per_page.max(1).to_string()),
             ];
-            query.extend(filters.iter().cloned());
-            let envelope: Envelope<Vec<DnsRecord>> = self
+            let envelope: Envelope<Vec<ListedRecord>> = self
                 .send(CallKind::List, Method::GET, &path, &query, None::<&()>)
                 .await?;
-            let pages = envelope.result_info.as_ref().map_or(1, |i| i.page_count());
-            records.extend(envelope.result.unwrap_or_default());
+            let (pages, total) = envelope
+                .result_info
+                .as_ref()
+                .map_or((1, 0), |i| (i.page_count(), i.total_count));
+            each_page(envelope.result.unwrap_or_default(), total);
             if page >= pages {
-                return Ok(records);
+                return Ok(());
             }
             page += 1;
         }

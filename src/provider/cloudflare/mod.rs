@@ -122,15 +122,29 @@ impl Cloudflare {
     pub async fn read(&self, zones: &[Zone]) -> Result<Vec<ZoneRecord>, ApiError> {
         let mut records = Vec::new();
         for zone in zones {
-            let listed = self
-                .client
-                .list_records(&zone.id, self.settings.records_per_page)
+            let mut unsupported = 0usize;
+            let mut first_page = true;
+            self.client
+                .list_records(&zone.id, self.settings.records_per_page, |page, total| {
+                    if first_page {
+                        // Room for the whole zone at once: growing by doubling
+                        // would leave up to half of a large view unused. The
+                        // count comes from the server, hence the cap.
+                        let total = usize::try_from(total).unwrap_or(usize::MAX);
+                        records.reserve_exact(total.clamp(page.len(), RESERVE_CAP));
+                        first_page = false;
+                    }
+                    for listed in page {
+                        match listed.into_zone_record(&zone.id) {
+                            Ok(record) => records.push(record),
+                            Err(_) => unsupported += 1,
+                        }
+                    }
+                })
                 .await?;
-            let (known, unknown) = types::zone_records(&listed, &zone.id);
-            if !unknown.is_empty() {
-                tracing::debug!(zone = %zone.name, count = unknown.len(), "records of types flaredns does not read");
+            if unsupported > 0 {
+                tracing::debug!(zone = %zone.name, count = unsupported, "records of types flaredns does not read");
             }
-            records.extend(known);
         }
         Ok(records)
     }
@@ -155,6 +169,9 @@ impl Cloudflare {
         apply::apply(&self.client, units, limit, self.settings.batch_interval).await
     }
 }
+
+/// The most records a listing makes room for ahead of reading them.
+const RESERVE_CAP: usize = 200_000;
 
 /// Whether a zone is needed: its name passes the domain filter, or a filter
 /// names a domain inside it (`--domain-filter=apps.example.com` needs zone

@@ -20,17 +20,24 @@ use super::TxtRegistry;
 use super::labels::without_nonce;
 
 /// A heritage TXT record with the record name and type its name speaks for.
-struct Claim {
+struct Claim<'z> {
     /// Empty when the TXT name does not carry the configured affix.
     name: String,
     record_type: Option<RecordType>,
-    record: OwnershipRecord,
+    /// Taken by the last endpoint that the record claims.
+    record: Option<OwnershipRecord<'z>>,
+}
+
+impl<'z> Claim<'z> {
+    fn record(&self) -> &OwnershipRecord<'z> {
+        self.record.as_ref().expect("a claim is read before it is taken")
+    }
 }
 
 /// Splits the zone into endpoints and ownership records and matches them up.
-pub(super) fn resolve(registry: &TxtRegistry, records: Vec<ZoneRecord>) -> CurrentState {
+pub(super) fn resolve<'z>(registry: &TxtRegistry, records: &'z [ZoneRecord]) -> CurrentState<'z> {
     let mut claims = Vec::new();
-    let mut groups: BTreeMap<EndpointKey, Vec<ZoneRecord>> = BTreeMap::new();
+    let mut groups: BTreeMap<EndpointKey, Vec<&'z ZoneRecord>> = BTreeMap::new();
     for record in records {
         if record.record_type == RecordType::Txt
             && let Ok(labels) = registry.decode_labels(&record.content)
@@ -45,11 +52,11 @@ pub(super) fn resolve(registry: &TxtRegistry, records: Vec<ZoneRecord>) -> Curre
             claims.push(Claim {
                 name,
                 record_type,
-                record: OwnershipRecord {
+                record: Some(OwnershipRecord {
                     record,
                     format,
                     labels,
-                },
+                }),
             });
             continue;
         }
@@ -63,32 +70,50 @@ pub(super) fn resolve(registry: &TxtRegistry, records: Vec<ZoneRecord>) -> Curre
 
     // A fixed order makes the outcome independent of the order the provider lists.
     claims.sort_by(|a, b| {
-        let (a, b) = (&a.record.record, &b.record.record);
+        let (a, b) = (a.record().record, b.record().record);
         (&a.name, &a.content, &a.id).cmp(&(&b.name, &b.content, &b.id))
     });
     let index = ClaimIndex::new(&claims);
-    let mut used = vec![false; claims.len()];
+    let claims_of = |key: &EndpointKey| {
+        let lookup = registry.name_mapper().lookup_name(&key.dns_name);
+        let new_format = index.new_format(&lookup, key.record_type);
+        let legacy = if key.record_type == RecordType::Aaaa {
+            &[][..]
+        } else {
+            index.legacy(&lookup)
+        };
+        (new_format, legacy)
+    };
+    // How many endpoints each claim speaks for: the last one takes the record,
+    // the others get a copy (usually there is one, and nothing is copied).
+    let mut uses = vec![0usize; claims.len()];
+    for key in groups.keys() {
+        let (new_format, legacy) = claims_of(key);
+        for &i in new_format.iter().chain(legacy) {
+            uses[i] += 1;
+        }
+    }
+    let used: Vec<bool> = uses.iter().map(|n| *n > 0).collect();
 
     let endpoints = groups
         .into_iter()
         .filter_map(|(key, records)| {
-            let lookup = registry.name_mapper().lookup_name(&key.dns_name);
-            let new_format = index.new_format(&lookup, key.record_type);
-            let legacy = if key.record_type == RecordType::Aaaa {
-                &[][..]
-            } else {
-                index.legacy(&lookup)
-            };
+            let (new_format, legacy) = claims_of(&key);
             let deciding = if new_format.is_empty() {
                 legacy
             } else {
                 new_format
             };
-            let (ownership, labels) = decide(registry, deciding.iter().map(|&i| &claims[i].record));
+            let (ownership, labels) = decide(registry, deciding.iter().map(|&i| claims[i].record()));
             let mut ownership_records = Vec::with_capacity(new_format.len() + legacy.len());
             for &i in new_format.iter().chain(legacy) {
-                used[i] = true;
-                ownership_records.push(claims[i].record.clone());
+                uses[i] -= 1;
+                let record = if uses[i] == 0 {
+                    claims[i].record.take()
+                } else {
+                    claims[i].record.clone()
+                };
+                ownership_records.extend(record);
             }
             let (endpoint, records) = group(key, records, labels)?;
             Some(CurrentEndpoint {
@@ -104,7 +129,7 @@ pub(super) fn resolve(registry: &TxtRegistry, records: Vec<ZoneRecord>) -> Curre
         .into_iter()
         .zip(used)
         .filter(|(_, used)| !used)
-        .map(|(claim, _)| claim.record)
+        .filter_map(|(claim, _)| claim.record)
         .collect();
     CurrentState {
         endpoints,
@@ -119,7 +144,7 @@ struct ClaimIndex {
 }
 
 impl ClaimIndex {
-    fn new(claims: &[Claim]) -> Self {
+    fn new(claims: &[Claim<'_>]) -> Self {
         let mut index = ClaimIndex {
             new_format: HashMap::new(),
             legacy: HashMap::new(),
@@ -155,9 +180,9 @@ impl ClaimIndex {
 /// decided. When several disagree, another owner's claim wins over ours: a
 /// record two owners claim is left alone. (ExternalDNS keeps whichever the
 /// provider happened to list last.)
-fn decide<'a>(
+fn decide<'a, 'z: 'a>(
     registry: &TxtRegistry,
-    deciding: impl Iterator<Item = &'a OwnershipRecord>,
+    deciding: impl Iterator<Item = &'a OwnershipRecord<'z>>,
 ) -> (Ownership, Labels) {
     let mut ours = None;
     for record in deciding {
@@ -177,11 +202,11 @@ fn decide<'a>(
 /// The records of one key as an endpoint: records sorted by normalised content
 /// (so that `records[i]` backs `targets[i]`), TTL and Cloudflare properties from
 /// the first. `None` only for an empty group, which grouping never produces.
-fn group(
+fn group<'z>(
     key: EndpointKey,
-    mut records: Vec<ZoneRecord>,
+    mut records: Vec<&'z ZoneRecord>,
     labels: Labels,
-) -> Option<(Endpoint, Vec<ZoneRecord>)> {
+) -> Option<(Endpoint, Vec<&'z ZoneRecord>)> {
     records.sort_by_cached_key(|r| (r.normalized_content(), r.content.clone(), r.id.clone()));
     let first = records.first()?;
     let mut tags = first.tags.clone();
@@ -191,7 +216,7 @@ fn group(
         dns_name: key.dns_name,
         record_type: key.record_type,
         set_identifier: key.set_identifier,
-        targets: sort_targets(records.iter().map(ZoneRecord::normalized_content).collect()),
+        targets: sort_targets(records.iter().map(|r| r.normalized_content()).collect()),
         ttl: Some(first.ttl),
         labels,
         cloudflare: CloudflareProps {
@@ -228,7 +253,7 @@ mod tests {
         format!("\"heritage=external-dns,external-dns/owner={owner}\"")
     }
 
-    fn find<'a>(state: &'a CurrentState, name: &str, t: RecordType) -> &'a CurrentEndpoint {
+    fn find<'a>(state: &'a CurrentState<'a>, name: &str, t: RecordType) -> &'a CurrentEndpoint<'a> {
         state
             .endpoints
             .iter()
@@ -236,7 +261,7 @@ mod tests {
             .unwrap_or_else(|| panic!("no endpoint {name} {t}"))
     }
 
-    fn txt_names(records: &[OwnershipRecord]) -> Vec<&str> {
+    fn txt_names<'a>(records: &'a [OwnershipRecord<'a>]) -> Vec<&'a str> {
         records.iter().map(|r| r.record.name.as_str()).collect()
     }
 
@@ -249,12 +274,13 @@ mod tests {
         let mut first = record("1", "Web.Example.com", RecordType::A, "192.0.2.1");
         first.ttl = 120;
         first.tags = vec!["b:1".to_string(), "a:1".to_string(), "b:1".to_string()];
-        let state = registry("").resolve(vec![
+        let zone_records = vec![
             second,
             record("3", "web.example.com", RecordType::Aaaa, "2001:DB8::1"),
             first,
             record("4", "api.example.com", RecordType::Cname, "LB.example.com."),
-        ]);
+        ];
+        let state = registry("").resolve(&zone_records);
         let keys: Vec<_> = state
             .endpoints
             .iter()
@@ -287,7 +313,7 @@ mod tests {
 
     #[test]
     fn new_format_decides_and_legacy_is_listed_after_it() {
-        let state = registry("").resolve(vec![
+        let zone_records = vec![
             record("1", "web.example.com", RecordType::Cname, "lb.example.com"),
             record("2", "web.example.com", RecordType::Txt, &heritage("other")),
             record(
@@ -296,7 +322,8 @@ mod tests {
                 RecordType::Txt,
                 &heritage("me"),
             ),
-        ]);
+        ];
+        let state = registry("").resolve(&zone_records);
         let web = find(&state, "web.example.com", RecordType::Cname);
         assert_eq!(web.ownership, Ownership::Owned);
         assert_eq!(
@@ -315,7 +342,7 @@ mod tests {
 
     #[test]
     fn a_legacy_txt_claims_every_type_but_aaaa() {
-        let state = registry("txt.").resolve(vec![
+        let zone_records = vec![
             record("1", "mail.example.com", RecordType::A, "192.0.2.1"),
             record("2", "mail.example.com", RecordType::Mx, "mx.example.com"),
             record("3", "mail.example.com", RecordType::Aaaa, "2001:db8::1"),
@@ -325,7 +352,8 @@ mod tests {
                 RecordType::Txt,
                 &heritage("me"),
             ),
-        ]);
+        ];
+        let state = registry("txt.").resolve(&zone_records);
         for t in [RecordType::A, RecordType::Mx] {
             let e = find(&state, "mail.example.com", t);
             assert_eq!(e.ownership, Ownership::Owned);
@@ -342,7 +370,7 @@ mod tests {
 
     #[test]
     fn disagreeing_claims_leave_the_record_to_the_other_owner() {
-        let state = registry("").resolve(vec![
+        let zone_records = vec![
             record("1", "web.example.com", RecordType::A, "192.0.2.1"),
             record("2", "a-web.example.com", RecordType::Txt, &heritage("me")),
             record(
@@ -351,7 +379,8 @@ mod tests {
                 RecordType::Txt,
                 "\"heritage=external-dns,external-dns/owner=zed,external-dns/resource=x\"",
             ),
-        ]);
+        ];
+        let state = registry("").resolve(&zone_records);
         let web = find(&state, "web.example.com", RecordType::A);
         assert_eq!(web.ownership, Ownership::Foreign("zed".to_string()));
         assert_eq!(
@@ -363,7 +392,7 @@ mod tests {
 
     #[test]
     fn a_heritage_txt_without_owner_is_foreign() {
-        let state = registry("").resolve(vec![
+        let zone_records = vec![
             record("1", "web.example.com", RecordType::A, "192.0.2.1"),
             record(
                 "2",
@@ -371,7 +400,8 @@ mod tests {
                 RecordType::Txt,
                 "\"heritage=external-dns\"",
             ),
-        ]);
+        ];
+        let state = registry("").resolve(&zone_records);
         let web = find(&state, "web.example.com", RecordType::A);
         assert_eq!(web.ownership, Ownership::Foreign(String::new()));
     }
@@ -384,10 +414,11 @@ mod tests {
             ..Default::default()
         })
         .unwrap();
-        let state = r.resolve(vec![
+        let zone_records = vec![
             record("1", "web.example.com", RecordType::A, "192.0.2.1"),
             record("2", "a-web.example.com", RecordType::Txt, &heritage("old")),
-        ]);
+        ];
+        let state = r.resolve(&zone_records);
         let web = find(&state, "web.example.com", RecordType::A);
         assert_eq!(web.ownership, Ownership::Owned);
         assert_eq!(
@@ -398,7 +429,7 @@ mod tests {
 
     #[test]
     fn unclaimed_heritage_txt_records_dangle_and_others_are_records() {
-        let state = registry("txt.").resolve(vec![
+        let zone_records = vec![
             record(
                 "1",
                 "txt.a-gone.example.com",
@@ -413,7 +444,8 @@ mod tests {
             ),
             record("3", "spf.example.com", RecordType::Txt, "\"v=spf1 -all\""),
             record("4", "bad.example.com", RecordType::Txt, "\"heritage=mate\""),
-        ]);
+        ];
+        let state = registry("txt.").resolve(&zone_records);
         assert_eq!(
             txt_names(&state.dangling_ownership),
             vec!["no-prefix.example.com", "txt.a-gone.example.com"]
@@ -440,7 +472,7 @@ mod tests {
             ..Default::default()
         })
         .unwrap();
-        let state = r.resolve(vec![
+        let zone_records = vec![
             record(
                 "1",
                 "*.apps.example.com",
@@ -453,7 +485,8 @@ mod tests {
                 RecordType::Txt,
                 &heritage("me"),
             ),
-        ]);
+        ];
+        let state = r.resolve(&zone_records);
         let wild = find(&state, "*.apps.example.com", RecordType::Cname);
         assert_eq!(wild.ownership, Ownership::Owned);
     }
@@ -468,10 +501,11 @@ mod tests {
         .unwrap();
         let ep = Endpoint::new("web.example.com", RecordType::A, ["192.0.2.1"]).unwrap();
         let txt = r.txt_records_for(&ep).remove(0);
-        let state = r.resolve(vec![
+        let zone_records = vec![
             record("1", "web.example.com", RecordType::A, "192.0.2.1"),
             record("2", &txt.name, RecordType::Txt, &txt.content),
-        ]);
+        ];
+        let state = r.resolve(&zone_records);
         let web = find(&state, "web.example.com", RecordType::A);
         assert_eq!(web.ownership, Ownership::Owned);
         assert_eq!(web.ownership_records[0].record.content, txt.content);
@@ -482,10 +516,11 @@ mod tests {
         );
         assert!(!web.endpoint.labels.contains_key(label::ENCRYPTION_NONCE));
         // Without the key the same zone shows an ordinary TXT record and no owner.
-        let state = registry("").resolve(vec![
+        let zone_records = vec![
             record("1", "web.example.com", RecordType::A, "192.0.2.1"),
             record("2", &txt.name, RecordType::Txt, &txt.content),
-        ]);
+        ];
+        let state = registry("").resolve(&zone_records);
         assert_eq!(state.endpoints.len(), 2);
         assert_eq!(
             find(&state, "web.example.com", RecordType::A).ownership,
@@ -505,8 +540,8 @@ mod tests {
         let mut reversed = records.clone();
         reversed.reverse();
         assert_eq!(
-            registry("").resolve(records),
-            registry("").resolve(reversed)
+            registry("").resolve(&records),
+            registry("").resolve(&reversed)
         );
     }
 
@@ -540,7 +575,7 @@ mod tests {
                 ..Default::default()
             })
             .unwrap()
-            .resolve(records);
+            .resolve(&records);
             // Every record is either behind an endpoint or a heritage TXT record,
             // listed with an endpoint or as dangling.
             let mut ids: Vec<&str> = state

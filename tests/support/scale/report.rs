@@ -198,13 +198,14 @@ impl Report {
         let _ = writeln!(
             s,
             "steady state: {} records, {:.2} lists per {:.0} s interval (expected {}), {} writes; \
-             {:.1} calls per 5 minutes at a 1 m interval",
+             {:.1} calls per 5 minutes at a 1 m interval; restarted process peak RSS {:.1} MiB",
             st.records,
             st.lists_per_interval,
             st.interval_seconds,
             st.expected_lists_per_interval,
             st.calls.writes + st.startup.writes,
-            st.calls_per_5_minutes_at_1m_interval
+            st.calls_per_5_minutes_at_1m_interval,
+            st.peak_rss_bytes as f64 / MIB
         );
         let a = &f.adoption;
         let _ = writeln!(
@@ -322,8 +323,12 @@ fn targets(f: &Figures, rate_limited: u64) -> Vec<Target> {
     out.push(target(
         "peak RSS (issue: at 10,000 objects)",
         format!("< {:.0} MiB", PEAK_RSS_LIMIT_BYTES as f64 / MIB),
-        format!("{:.1} MiB", f.process.peak_rss_bytes as f64 / MIB),
-        f.process.peak_rss_bytes < PEAK_RSS_LIMIT_BYTES,
+        format!(
+            "{:.1} MiB syncing, {:.1} MiB restarted on the synced zone",
+            f.process.peak_rss_bytes as f64 / MIB,
+            f.steady_state.peak_rss_bytes as f64 / MIB
+        ),
+        f.process.peak_rss_bytes.max(f.steady_state.peak_rss_bytes) < PEAK_RSS_LIMIT_BYTES,
     ));
     out.push(target(
         "RSS with the Pods added",

@@ -32,6 +32,9 @@ pub struct SteadyState {
     /// Calls per five minutes at a one-minute `--interval`, from the measured
     /// calls per interval.
     pub calls_per_5_minutes_at_1m_interval: f64,
+    /// `VmHWM` of the restarted controller: start-up with a full zone to
+    /// read, then the resyncs.
+    pub peak_rss_bytes: u64,
 }
 
 /// Restarts the controller with `--interval` and counts `intervals` resyncs.
@@ -52,6 +55,7 @@ pub async fn steady_state(
     run.until_passes(first + intervals, LIMIT + interval * intervals as u32)
         .await?;
     let calls = run.calls_since(counted_from);
+    let process = run.sampler()?.now().ok_or(ScaleError::NotRunning)?;
     let records = run.workload.synced_records();
     let per_page = run.settings.per_page;
     let per_interval = calls.total as f64 / intervals.max(1) as f64;
@@ -65,5 +69,6 @@ pub async fn steady_state(
         expected_lists_per_interval: records.div_ceil(per_page.max(1) as usize).max(1) as u64,
         calls_per_5_minutes_at_1m_interval: per_interval * 5.0,
         calls,
+        peak_rss_bytes: process.peak_rss_bytes,
     })
 }
