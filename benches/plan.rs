@@ -66,12 +66,12 @@ fn bench_plan(c: &mut Criterion) {
     group.sample_size(10);
     for n in [1_000, 10_000, 100_000] {
         let (desired, records) = workload(n);
-        let state = registry.resolve(&records.clone());
+        let state = registry.resolve(&records);
         group.throughput(Throughput::Elements(n as u64));
         // Resolving the zone's ownership is part of every reconcile: measured too.
         group.bench_with_input(BenchmarkId::new("resolve+compute", n), &n, |b, _| {
             b.iter(|| {
-                let state = registry.resolve(&records.clone());
+                let state = registry.resolve(&records);
                 plan::compute(desired.clone(), &state, &registry, &config)
             })
         });

@@ -83,6 +83,10 @@ pub struct PlanConfig {
     /// `--registry=noop`: no ownership records; every record of a managed type in
     /// the zones is managed, and no TXT record is written.
     pub without_ownership: bool,
+    /// Whether the plan lists every endpoint that is already in sync, with why
+    /// (`flaredns plan` shows them). The controller only needs their number,
+    /// which saves a record per name on every pass.
+    pub list_in_sync: bool,
 }
 
 impl Default for PlanConfig {
@@ -97,6 +101,7 @@ impl Default for PlanConfig {
             default_comment: None,
             min_ttl: None,
             without_ownership: false,
+            list_in_sync: true,
         }
     }
 }
@@ -138,7 +143,9 @@ pub struct RecordSpec {
     pub priority: Option<u16>,
 }
 
-/// One provider call's worth of change to one record.
+/// One provider call's worth of change to one record. The zone's records are
+/// boxed so that an operation, most often a create, is no larger than a
+/// create needs (an initial sync holds one per record).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "op", rename_all = "kebab-case")]
 pub enum RecordOp {
@@ -147,11 +154,11 @@ pub enum RecordOp {
     },
     /// Change fields of an existing record; `before` carries its id.
     Update {
-        before: ZoneRecord,
+        before: Box<ZoneRecord>,
         after: RecordSpec,
     },
     Delete {
-        record: ZoneRecord,
+        record: Box<ZoneRecord>,
     },
 }
 
@@ -176,10 +183,12 @@ impl RecordOp {
 pub struct Change {
     pub action: Action,
     pub key: EndpointKey,
+    /// Boxed, like `after`: a change has one or both, and a plan holds a
+    /// change per name.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub before: Option<Endpoint>,
+    pub before: Option<Box<Endpoint>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub after: Option<Endpoint>,
+    pub after: Option<Box<Endpoint>>,
     /// The object that asks for (or last asked for) the record.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
@@ -293,11 +302,20 @@ pub struct Adjustment {
 pub struct Plan {
     pub units: Vec<ChangeUnit>,
     pub skipped: Vec<Skip>,
+    /// Empty unless [`PlanConfig::list_in_sync`].
     pub in_sync: Vec<InSync>,
+    /// Endpoints in sync, by record type (always counted).
+    #[serde(skip)]
+    pub in_sync_by_type: BTreeMap<RecordType, usize>,
     pub adjustments: Vec<Adjustment>,
 }
 
 impl Plan {
+    /// Endpoints that are already as desired.
+    pub fn in_sync_count(&self) -> usize {
+        self.in_sync_by_type.values().sum()
+    }
+
     /// Whether the plan writes anything.
     pub fn has_changes(&self) -> bool {
         !self.units.is_empty()

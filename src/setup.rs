@@ -123,6 +123,7 @@ pub fn plan_config(config: &Config, zones: Vec<Zone>) -> Result<PlanConfig, Setu
         default_comment: config.provider.cloudflare.record_comment.clone(),
         min_ttl: (min_ttl > 0).then_some(min_ttl),
         without_ownership: config.registry.kind == RegistryKind::Noop,
+        list_in_sync: true,
     })
 }
 

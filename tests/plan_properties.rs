@@ -277,8 +277,8 @@ fn touched(plan: &Plan) -> Vec<&ZoneRecord> {
         .iter()
         .flat_map(|u| &u.operations)
         .filter_map(|op| match op {
-            RecordOp::Update { before, .. } => Some(before),
-            RecordOp::Delete { record } => Some(record),
+            RecordOp::Update { before, .. } => Some(&**before),
+            RecordOp::Delete { record } => Some(&**record),
             RecordOp::Create { .. } => None,
         })
         .collect()

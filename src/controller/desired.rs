@@ -183,12 +183,22 @@ impl State {
         desired
     }
 
-    /// The objects `wanted` picks (given each key and whether the object has
-    /// problems), for status and Events.
-    pub fn views_where(&self, wanted: impl Fn(&ObjectKey, bool) -> bool) -> Vec<ObjectView> {
+    /// Up to `limit` of the objects after `after`, in key order, that `wanted`
+    /// picks (given each key and whether the object has problems), for status
+    /// and Events. Callers page through them: an initial sync mentions every
+    /// object, and a copy of all of them at once would double the state.
+    pub fn views_where(
+        &self,
+        after: Option<&ObjectKey>,
+        limit: usize,
+        wanted: impl Fn(&ObjectKey, bool) -> bool,
+    ) -> Vec<ObjectView> {
+        use std::ops::Bound;
+        let from = after.map_or(Bound::Unbounded, Bound::Excluded);
         lock(&self.objects)
-            .iter()
+            .range((from, Bound::Unbounded))
             .filter(|(key, e)| wanted(key, !e.problems.is_empty()))
+            .take(limit)
             .map(|(key, e)| ObjectView {
                 key: key.clone(),
                 info: e.info.clone(),
@@ -298,6 +308,33 @@ mod tests {
             .map(|e| e.dns_name)
             .collect();
         assert_eq!(names, vec!["c.example.com"]);
+    }
+
+    #[test]
+    fn views_page_through_the_picked_objects_in_key_order() {
+        let state = State::default();
+        for name in ["a", "b", "c", "d", "e"] {
+            let kind = if name == "c" {
+                SourceKind::Service
+            } else {
+                SourceKind::Ingress
+            };
+            state.apply(
+                key(kind, name),
+                ObjectInfo::default(),
+                output(&format!("{name}.example.com"), "192.0.2.1"),
+            );
+        }
+        let ingresses = |k: &ObjectKey, _: bool| k.kind == SourceKind::Ingress;
+        let mut pages = Vec::new();
+        let mut after = None;
+        loop {
+            let page = state.views_where(after.as_ref(), 2, ingresses);
+            let Some(last) = page.last() else { break };
+            after = Some(last.key.clone());
+            pages.push(page.iter().map(|v| v.key.name.clone()).collect::<Vec<_>>());
+        }
+        assert_eq!(pages, vec![vec!["a", "b"], vec!["d", "e"]]);
     }
 
     #[test]

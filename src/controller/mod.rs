@@ -105,7 +105,11 @@ async fn run_async(config: &Config) -> anyhow::Result<ExitCode> {
 
     let leader = leader_election(config, client.clone()).await?;
     let zones = connect(&provider, &domain_filter, config.sync.once, &health).await?;
-    let plan_config = setup::plan_config(config, zones)?;
+    // The controller counts the names in sync; it never lists them.
+    let plan_config = PlanConfig {
+        list_in_sync: false,
+        ..setup::plan_config(config, zones)?
+    };
 
     let reporter = report::Reporter::new(
         client.clone(),
@@ -604,17 +608,14 @@ impl Reconciler {
             .set(source_counts.get(&RecordType::Aaaa).copied().unwrap_or(0));
 
         m.verified_records.clear();
-        let mut verified: std::collections::BTreeMap<RecordType, i64> = Default::default();
-        for s in &plan.in_sync {
-            *verified.entry(s.key.record_type).or_default() += 1;
-        }
-        for (t, n) in &verified {
-            m.verified_records.get_or_create(&by_type(*t)).set(*n);
+        let verified = &plan.in_sync_by_type;
+        for (t, n) in verified {
+            m.verified_records.get_or_create(&by_type(*t)).set(*n as i64);
         }
         m.verified_a_records
-            .set(verified.get(&RecordType::A).copied().unwrap_or(0));
+            .set(verified.get(&RecordType::A).copied().unwrap_or(0) as i64);
         m.verified_aaaa_records
-            .set(verified.get(&RecordType::Aaaa).copied().unwrap_or(0));
+            .set(verified.get(&RecordType::Aaaa).copied().unwrap_or(0) as i64);
 
         m.skipped_owner_mismatch.clear();
         let mut conflicts = 0;

@@ -33,6 +33,9 @@ const EVENT_INTERVAL: Duration = Duration::from_secs(600);
 /// Events sent per reconcile at most, whatever happens.
 const EVENTS_PER_PASS: usize = 100;
 
+/// Objects copied out of the state at a time while reporting.
+const VIEWS_PER_PAGE: usize = 256;
+
 /// What a pass planned, by the object that asked for it: reporting on each
 /// object looks up its own skips and changes instead of scanning the whole plan
 /// (an initial sync has one change per name, and as many objects).
@@ -127,23 +130,34 @@ impl Reporter {
         let index = PassIndex::new(plan, applied);
         // Only the objects there is something to say about: DNSEndpoints (their
         // status), objects with problems, and those the pass planned for.
-        let views = state.views_where(|key, has_problems| {
-            key.kind == SourceKind::Crd || has_problems || index.mentions(&key.resource_label())
-        });
         let mut budget = EVENTS_PER_PASS;
-        for view in &views {
-            let resource = view.key.resource_label();
-            for (event_type, reason, note) in events_for(view, &resource, &index, &self.emit) {
-                if budget == 0 {
-                    break;
+        let mut after: Option<ObjectKey> = None;
+        loop {
+            // Once the Events budget is spent, only status is left to write.
+            let events_left = budget > 0;
+            let views = state.views_where(after.as_ref(), VIEWS_PER_PAGE, |key, has_problems| {
+                key.kind == SourceKind::Crd
+                    || (events_left && (has_problems || index.mentions(&key.resource_label())))
+            });
+            let Some(last) = views.last() else {
+                break;
+            };
+            after = Some(last.key.clone());
+            for view in &views {
+                let resource = view.key.resource_label();
+                for (event_type, reason, note) in events_for(view, &resource, &index, &self.emit)
+                {
+                    if budget == 0 {
+                        break;
+                    }
+                    if self.publish(view, event_type, reason, note).await {
+                        budget -= 1;
+                    }
                 }
-                if self.publish(view, event_type, reason, note).await {
-                    budget -= 1;
+                if view.key.kind == SourceKind::Crd {
+                    let condition = ready_condition(view, &resource, &index);
+                    self.write_status(state, view, condition).await;
                 }
-            }
-            if view.key.kind == SourceKind::Crd {
-                let condition = ready_condition(view, &resource, &index);
-                self.write_status(state, view, condition).await;
             }
         }
     }

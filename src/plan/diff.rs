@@ -244,7 +244,7 @@ impl Context<'_> {
         }
         for (id, (count, record)) in released {
             if self.claims.get(id.as_str()).copied().unwrap_or(0) <= count {
-                ops.deletes.push(RecordOp::Delete { record });
+                ops.deletes.push(RecordOp::Delete { record: Box::new(record) });
             }
         }
         if ops.deletes.is_empty() && ops.updates.is_empty() && ops.creates.is_empty() {
@@ -292,7 +292,7 @@ impl Context<'_> {
                         // A leftover ownership record of ours: reuse it.
                         if strip_nonce(&o.labels) != self.desired_labels(d) {
                             txt_ops.push(RecordOp::Update {
-                                before: o.record.clone(),
+                                before: Box::new(o.record.clone()),
                                 after: txt_spec(&txt),
                             });
                         }
@@ -333,7 +333,7 @@ impl Context<'_> {
             action: Action::Create,
             key: d.key(),
             before: None,
-            after: Some(d.clone()),
+            after: Some(Box::new(d.clone())),
             resource: d.resource().map(str::to_string),
             reason: match d.resource() {
                 Some(r) => format!("asked for by {r}"),
@@ -368,7 +368,7 @@ impl Context<'_> {
     fn plan_delete(&self, c: &CurrentEndpoint, ops: &mut RowOps) {
         for record in &c.records {
             ops.deletes.push(RecordOp::Delete {
-                record: ZoneRecord::clone(record),
+                record: Box::new(ZoneRecord::clone(record)),
             });
         }
         ops.released_ownership
@@ -376,7 +376,7 @@ impl Context<'_> {
         ops.changes.push(Change {
             action: Action::Delete,
             key: c.endpoint.key(),
-            before: Some(c.endpoint.clone()),
+            before: Some(Box::new(c.endpoint.clone())),
             after: None,
             resource: c.endpoint.resource().map(str::to_string),
             reason: format!("no object asks for it any more; {}", ownership_detail(c)),
@@ -399,7 +399,7 @@ impl Context<'_> {
                 // but a zone may still hold one): keep one.
                 std::collections::btree_map::Entry::Occupied(_) => {
                     record_ops.push(RecordOp::Delete {
-                        record: ZoneRecord::clone(record),
+                        record: Box::new(ZoneRecord::clone(record)),
                     })
                 }
                 std::collections::btree_map::Entry::Vacant(slot) => {
@@ -410,7 +410,7 @@ impl Context<'_> {
         for (content, record) in &current_targets {
             if !d.targets.contains(content) {
                 record_ops.push(RecordOp::Delete {
-                    record: (*record).clone(),
+                    record: Box::new((*record).clone()),
                 });
             }
         }
@@ -419,7 +419,7 @@ impl Context<'_> {
                 let after = updated_spec(d, record, zone);
                 if !same_record(record, &after) {
                     record_ops.push(RecordOp::Update {
-                        before: (*record).clone(),
+                        before: Box::new((*record).clone()),
                         after,
                     });
                 }
@@ -436,11 +436,14 @@ impl Context<'_> {
         let relabel =
             !self.config.without_ownership && owner_label != Some(self.registry.owner_id());
         if record_ops.is_empty() && !relabel {
-            plan.in_sync.push(InSync {
-                key: d.key(),
-                resource: d.resource().map(str::to_string),
-                detail: ownership_detail(c),
-            });
+            *plan.in_sync_by_type.entry(d.record_type).or_default() += 1;
+            if self.config.list_in_sync {
+                plan.in_sync.push(InSync {
+                    key: d.key(),
+                    resource: d.resource().map(str::to_string),
+                    detail: ownership_detail(c),
+                });
+            }
             return;
         }
         if !self.config.policy.allows(Action::Update) {
@@ -481,8 +484,8 @@ impl Context<'_> {
         ops.changes.push(Change {
             action: Action::Update,
             key: d.key(),
-            before: Some(c.endpoint.clone()),
-            after: Some(d.clone()),
+            before: Some(Box::new(c.endpoint.clone())),
+            after: Some(Box::new(d.clone())),
             resource: d.resource().map(str::to_string),
             reason: format!("{reason}; {}", ownership_detail(c)),
         });
@@ -501,7 +504,7 @@ impl Context<'_> {
             match existing {
                 Some(o) if strip_nonce(&o.labels) == desired_labels => {}
                 Some(o) => ops.push(RecordOp::Update {
-                    before: o.record.clone(),
+                    before: Box::new(o.record.clone()),
                     after: txt_spec(&txt),
                 }),
                 None if zone.contains(&txt.name) => ops.push(RecordOp::Create {

@@ -55,7 +55,7 @@ impl Report<'_> {
         if !plan.has_changes() {
             return format!(
                 "No changes. {} in sync, {} skipped, {} problems in the manifests.",
-                plan.in_sync.len(),
+                plan.in_sync_count(),
                 plan.skipped.len(),
                 self.problems.len()
             );
@@ -67,7 +67,7 @@ impl Report<'_> {
             plan.count(Action::Update),
             plan.count(Action::Delete),
             plan.operation_count(),
-            plan.in_sync.len(),
+            plan.in_sync_count(),
             plan.skipped.len(),
             self.problems.len()
         )
@@ -142,7 +142,7 @@ impl Report<'_> {
                 "create": plan.count(Action::Create),
                 "update": plan.count(Action::Update),
                 "delete": plan.count(Action::Delete),
-                "in_sync": plan.in_sync.len(),
+                "in_sync": plan.in_sync_count(),
                 "skipped": plan.skipped.len(),
                 "problems": self.problems.len(),
                 "operations": plan.operation_count(),
@@ -202,7 +202,7 @@ impl Report<'_> {
             let mut rows = Vec::new();
             for unit in &plan.units {
                 for c in &unit.changes {
-                    let shown = c.after.as_ref().or(c.before.as_ref());
+                    let shown = c.after.as_deref().or(c.before.as_deref());
                     rows.push(vec![
                         c.action.to_string(),
                         c.key.dns_name.clone(),

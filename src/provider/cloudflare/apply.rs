@@ -74,6 +74,14 @@ pub async fn apply(
     interval: Duration,
 ) -> ApplyReport {
     let mut report = ApplyReport::default();
+    // Every create and update returns its record; room for all of them at
+    // once (a doubling vector of an initial sync's records wastes megabytes).
+    let writes = units
+        .iter()
+        .flat_map(|u| &u.operations)
+        .filter(|op| !matches!(op, RecordOp::Delete { .. }))
+        .count();
+    report.written.reserve_exact(writes);
     let chunks = chunk_by_zone(units, limit);
     let total = chunks.len();
     for (i, chunk) in chunks.into_iter().enumerate() {
@@ -303,10 +311,10 @@ mod tests {
             changes: Vec::new(),
             operations: vec![
                 RecordOp::Delete {
-                    record: record("1", "192.0.2.1", 1, false),
+                    record: Box::new(record("1", "192.0.2.1", 1, false)),
                 },
                 RecordOp::Update {
-                    before: record("2", "192.0.2.2", 1, false),
+                    before: Box::new(record("2", "192.0.2.2", 1, false)),
                     after: spec("192.0.2.2", 1, true),
                 },
                 RecordOp::Create {

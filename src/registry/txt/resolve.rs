@@ -7,10 +7,11 @@
 //! record claiming the endpoint is listed with it, so that deleting the endpoint
 //! can delete them all; heritage TXT records that claim nothing are listed apart.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 use crate::endpoint::{
-    CloudflareProps, Endpoint, EndpointKey, RecordType, ZoneRecord, normalize_name, sort_targets,
+    CloudflareProps, Endpoint, EndpointKey, RecordType, ZoneRecord, normalized_name, sort_targets,
 };
 use crate::registry::{
     CurrentEndpoint, CurrentState, Labels, Ownership, OwnershipRecord, TxtFormat,
@@ -24,27 +25,24 @@ struct Claim<'z> {
     /// Empty when the TXT name does not carry the configured affix.
     name: String,
     record_type: Option<RecordType>,
-    /// Taken by the last endpoint that the record claims.
-    record: Option<OwnershipRecord<'z>>,
+    record: OwnershipRecord<'z>,
 }
 
-impl<'z> Claim<'z> {
-    fn record(&self) -> &OwnershipRecord<'z> {
-        self.record.as_ref().expect("a claim is read before it is taken")
-    }
-}
+/// A record's name and type, the name borrowed when already normalised (as
+/// listed names are).
+type GroupKey<'z> = (Cow<'z, str>, RecordType);
 
 /// Splits the zone into endpoints and ownership records and matches them up.
 pub(super) fn resolve<'z>(registry: &TxtRegistry, records: &'z [ZoneRecord]) -> CurrentState<'z> {
     let mut claims = Vec::new();
-    let mut groups: BTreeMap<EndpointKey, Vec<&'z ZoneRecord>> = BTreeMap::new();
+    let mut groups: BTreeMap<GroupKey<'z>, Vec<&'z ZoneRecord>> = BTreeMap::new();
     for record in records {
         if record.record_type == RecordType::Txt
             && let Ok(labels) = registry.decode_labels(&record.content)
         {
             let (name, record_type) = registry
                 .name_mapper()
-                .parse_txt_name(&normalize_name(&record.name));
+                .parse_txt_name(&normalized_name(&record.name));
             let format = match record_type {
                 Some(_) => TxtFormat::New,
                 None => TxtFormat::Legacy,
@@ -52,48 +50,48 @@ pub(super) fn resolve<'z>(registry: &TxtRegistry, records: &'z [ZoneRecord]) -> 
             claims.push(Claim {
                 name,
                 record_type,
-                record: Some(OwnershipRecord {
+                record: OwnershipRecord {
                     record,
                     format,
                     labels,
-                }),
+                },
             });
             continue;
         }
-        let key = EndpointKey {
-            dns_name: normalize_name(&record.name),
-            record_type: record.record_type,
-            set_identifier: String::new(),
-        };
+        let key = (normalized_name(&record.name), record.record_type);
         groups.entry(key).or_default().push(record);
     }
 
     // A fixed order makes the outcome independent of the order the provider lists.
     claims.sort_by(|a, b| {
-        let (a, b) = (a.record().record, b.record().record);
+        let (a, b) = (a.record.record, b.record.record);
         (&a.name, &a.content, &a.id).cmp(&(&b.name, &b.content, &b.id))
     });
-    let index = ClaimIndex::new(&claims);
-    let claims_of = |key: &EndpointKey| {
-        let lookup = registry.name_mapper().lookup_name(&key.dns_name);
-        let new_format = index.new_format(&lookup, key.record_type);
-        let legacy = if key.record_type == RecordType::Aaaa {
+    // Names and records apart, so that the index can borrow the names while
+    // endpoints take the records. The last endpoint a record claims takes it;
+    // the others get a copy (usually there is one, and nothing is copied).
+    let (claimed, mut ownership): (Vec<_>, Vec<_>) = claims
+        .into_iter()
+        .map(|c| ((c.name, c.record_type), Some(c.record)))
+        .unzip();
+    let index = ClaimIndex::new(&claimed);
+    let claims_of = |(name, record_type): &GroupKey<'_>| {
+        let lookup = registry.name_mapper().lookup_name(name);
+        let new_format = index.new_format(&lookup, *record_type);
+        let legacy = if *record_type == RecordType::Aaaa {
             &[][..]
         } else {
             index.legacy(&lookup)
         };
         (new_format, legacy)
     };
-    // How many endpoints each claim speaks for: the last one takes the record,
-    // the others get a copy (usually there is one, and nothing is copied).
-    let mut uses = vec![0usize; claims.len()];
+    let mut uses = vec![0usize; ownership.len()];
     for key in groups.keys() {
         let (new_format, legacy) = claims_of(key);
         for &i in new_format.iter().chain(legacy) {
             uses[i] += 1;
         }
     }
-    let used: Vec<bool> = uses.iter().map(|n| *n > 0).collect();
 
     let endpoints = groups
         .into_iter()
@@ -104,62 +102,69 @@ pub(super) fn resolve<'z>(registry: &TxtRegistry, records: &'z [ZoneRecord]) -> 
             } else {
                 new_format
             };
-            let (ownership, labels) = decide(registry, deciding.iter().map(|&i| claims[i].record()));
+            let (ownership_of, labels) = decide(
+                registry,
+                deciding.iter().filter_map(|&i| ownership[i].as_ref()),
+            );
             let mut ownership_records = Vec::with_capacity(new_format.len() + legacy.len());
             for &i in new_format.iter().chain(legacy) {
                 uses[i] -= 1;
                 let record = if uses[i] == 0 {
-                    claims[i].record.take()
+                    ownership[i].take()
                 } else {
-                    claims[i].record.clone()
+                    ownership[i].clone()
                 };
                 ownership_records.extend(record);
             }
+            let key = EndpointKey {
+                dns_name: key.0.into_owned(),
+                record_type: key.1,
+                set_identifier: String::new(),
+            };
             let (endpoint, records) = group(key, records, labels)?;
             Some(CurrentEndpoint {
                 endpoint,
                 records,
-                ownership,
+                ownership: ownership_of,
                 ownership_records,
             })
         })
         .collect();
 
-    let dangling_ownership = claims
-        .into_iter()
-        .zip(used)
-        .filter(|(_, used)| !used)
-        .filter_map(|(claim, _)| claim.record)
-        .collect();
+    // What no endpoint took claims nothing.
+    let dangling_ownership = ownership.into_iter().flatten().collect();
     CurrentState {
         endpoints,
         dangling_ownership,
     }
 }
 
-/// Claims by the key they speak for (indices into the sorted claims).
-struct ClaimIndex {
-    new_format: HashMap<(String, RecordType), Vec<usize>>,
-    legacy: HashMap<String, Vec<usize>>,
+/// Claims by the key they speak for (indices into the sorted claims). Keyed by
+/// the borrowed name alone, so that a lookup needs no key of its own.
+struct ClaimIndex<'c> {
+    new_format: HashMap<&'c str, Vec<(RecordType, Vec<usize>)>>,
+    legacy: HashMap<&'c str, Vec<usize>>,
 }
 
-impl ClaimIndex {
-    fn new(claims: &[Claim<'_>]) -> Self {
+impl<'c> ClaimIndex<'c> {
+    fn new(claims: &'c [(String, Option<RecordType>)]) -> Self {
         let mut index = ClaimIndex {
             new_format: HashMap::new(),
             legacy: HashMap::new(),
         };
-        for (i, claim) in claims.iter().enumerate() {
-            if claim.name.is_empty() {
+        for (i, (name, record_type)) in claims.iter().enumerate() {
+            if name.is_empty() {
                 continue;
             }
-            match claim.record_type {
-                Some(t) => index
-                    .new_format
-                    .entry((claim.name.clone(), t))
-                    .or_default()
-                    .push(i),
-                None => index.legacy.entry(claim.name.clone()).or_default().push(i),
+            match record_type {
+                Some(t) => {
+                    let types = index.new_format.entry(name.as_str()).or_default();
+                    match types.iter_mut().find(|(u, _)| u == t) {
+                        Some((_, claims)) => claims.push(i),
+                        None => types.push((*t, vec![i])),
+                    }
+                }
+                None => index.legacy.entry(name.as_str()).or_default().push(i),
             }
         }
         index
@@ -167,8 +172,9 @@ impl ClaimIndex {
 
     fn new_format(&self, name: &str, record_type: RecordType) -> &[usize] {
         self.new_format
-            .get(&(name.to_string(), record_type))
-            .map_or(&[], Vec::as_slice)
+            .get(name)
+            .and_then(|types| types.iter().find(|(t, _)| *t == record_type))
+            .map_or(&[], |(_, claims)| claims.as_slice())
     }
 
     fn legacy(&self, name: &str) -> &[usize] {
