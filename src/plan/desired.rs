@@ -46,11 +46,13 @@ pub fn prepare<'z>(
     config: &'z PlanConfig,
     plan: &mut Plan,
 ) -> DesiredRows<'z> {
-    let mut admitted: Vec<(&'z Zone, Endpoint)> = desired
+    // Endpoints alone (their zone is looked up again per row) so that the
+    // admitted ones reuse the desired endpoints' buffer instead of a second one.
+    let mut admitted: Vec<Endpoint> = desired
         .into_iter()
         .filter_map(|e| admit(e, config, plan))
         .collect();
-    admitted.sort_unstable_by(|(_, a), (_, b)| {
+    admitted.sort_unstable_by(|a, b| {
         (&a.dns_name, &a.set_identifier, a.record_type).cmp(&(
             &b.dns_name,
             &b.set_identifier,
@@ -59,16 +61,20 @@ pub fn prepare<'z>(
     });
     let mut rows = DesiredRows::with_capacity(admitted.len());
     let mut admitted = admitted.into_iter().peekable();
-    while let Some((zone, first)) = admitted.next() {
+    while let Some(first) = admitted.next() {
+        // `admit` let through only names some zone holds.
+        let Some(zone) = zone_for(&config.zones, &first.dns_name) else {
+            continue;
+        };
         // Gather the row: every endpoint with this name and set identifier,
         // grouped by type.
         let mut by_type: Vec<(RecordType, Vec<Endpoint>)> = vec![(first.record_type, vec![first])];
-        while let Some((_, next)) = admitted.peek() {
+        while let Some(next) = admitted.peek() {
             let row = &by_type[0].1[0];
             if next.dns_name != row.dns_name || next.set_identifier != row.set_identifier {
                 break;
             }
-            let (_, next) = admitted.next().expect("peeked");
+            let next = admitted.next().expect("peeked");
             match by_type.last_mut() {
                 Some((t, endpoints)) if *t == next.record_type => endpoints.push(next),
                 _ => by_type.push((next.record_type, vec![next])),
@@ -121,11 +127,7 @@ pub fn prepare<'z>(
 
 /// Applies the filters and Cloudflare's rules to one endpoint; `None` when it is
 /// skipped.
-fn admit<'z>(
-    endpoint: Endpoint,
-    config: &'z PlanConfig,
-    plan: &mut Plan,
-) -> Option<(&'z Zone, Endpoint)> {
+fn admit(endpoint: Endpoint, config: &PlanConfig, plan: &mut Plan) -> Option<Endpoint> {
     let skip = |plan: &mut Plan, endpoint: &Endpoint, reason: SkipReason, detail: String| {
         plan.skipped.push(Skip {
             key: endpoint.key(),
@@ -164,7 +166,7 @@ fn admit<'z>(
         return None;
     }
     normalise_for_cloudflare(&mut endpoint, zone, config, plan);
-    Some((zone, endpoint))
+    Some(endpoint)
 }
 
 /// Cloudflare's rules, applied to the desired side so that a second reconcile
