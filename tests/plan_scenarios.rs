@@ -314,7 +314,12 @@ fn an_apex_record_needs_a_txt_name_inside_the_zone() {
 
     let registry = registry_with("extdns-%{record_type}.");
     let zone_records = vec![];
-    let plan = plan::compute(desired, &registry.resolve(&zone_records), &registry, &config());
+    let plan = plan::compute(
+        desired,
+        &registry.resolve(&zone_records),
+        &registry,
+        &config(),
+    );
     assert_eq!(plan.count(Action::Create), 1);
     assert!(ops(&plan).iter().any(
         |op| matches!(op, RecordOp::Create { record } if record.name == "extdns-a.example.com")
@@ -354,12 +359,7 @@ fn proxied_records_get_automatic_ttl_and_txt_is_never_proxied() {
     let registry = registry();
     let mut zone = InMemoryZones::new(vec![zone()], vec![]);
     zone.apply(&plan.units);
-    let again = plan::compute(
-        desired,
-        &registry.resolve(zone.records()),
-        &registry,
-        &cfg,
-    );
+    let again = plan::compute(desired, &registry.resolve(zone.records()), &registry, &cfg);
     assert!(!again.has_changes(), "{:#?}", again.units);
 }
 

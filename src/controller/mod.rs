@@ -610,7 +610,9 @@ impl Reconciler {
         m.verified_records.clear();
         let verified = &plan.in_sync_by_type;
         for (t, n) in verified {
-            m.verified_records.get_or_create(&by_type(*t)).set(*n as i64);
+            m.verified_records
+                .get_or_create(&by_type(*t))
+                .set(*n as i64);
         }
         m.verified_a_records
             .set(verified.get(&RecordType::A).copied().unwrap_or(0) as i64);

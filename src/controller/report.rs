@@ -145,8 +145,7 @@ impl Reporter {
             after = Some(last.key.clone());
             for view in &views {
                 let resource = view.key.resource_label();
-                for (event_type, reason, note) in events_for(view, &resource, &index, &self.emit)
-                {
+                for (event_type, reason, note) in events_for(view, &resource, &index, &self.emit) {
                     if budget == 0 {
                         break;
                     }

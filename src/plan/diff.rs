@@ -244,7 +244,9 @@ impl Context<'_> {
         }
         for (id, (count, record)) in released {
             if self.claims.get(id.as_str()).copied().unwrap_or(0) <= count {
-                ops.deletes.push(RecordOp::Delete { record: Box::new(record) });
+                ops.deletes.push(RecordOp::Delete {
+                    record: Box::new(record),
+                });
             }
         }
         if ops.deletes.is_empty() && ops.updates.is_empty() && ops.creates.is_empty() {

@@ -208,11 +208,11 @@ fn decide<'a, 'z: 'a>(
 /// The records of one key as an endpoint: records sorted by normalised content
 /// (so that `records[i]` backs `targets[i]`), TTL and Cloudflare properties from
 /// the first. `None` only for an empty group, which grouping never produces.
-fn group<'z>(
+fn group(
     key: EndpointKey,
-    mut records: Vec<&'z ZoneRecord>,
+    mut records: Vec<&ZoneRecord>,
     labels: Labels,
-) -> Option<(Endpoint, Vec<&'z ZoneRecord>)> {
+) -> Option<(Endpoint, Vec<&ZoneRecord>)> {
     records.sort_by_cached_key(|r| (r.normalized_content(), r.content.clone(), r.id.clone()));
     let first = records.first()?;
     let mut tags = first.tags.clone();
