@@ -85,18 +85,19 @@ pub(super) fn resolve<'z>(registry: &TxtRegistry, records: &'z [ZoneRecord]) -> 
         };
         (new_format, legacy)
     };
+    // Each group's claims, looked up once: counting uses needs them all first.
+    let group_claims: Vec<_> = groups.keys().map(claims_of).collect();
     let mut uses = vec![0usize; ownership.len()];
-    for key in groups.keys() {
-        let (new_format, legacy) = claims_of(key);
-        for &i in new_format.iter().chain(legacy) {
+    for (new_format, legacy) in &group_claims {
+        for &i in new_format.iter().chain(*legacy) {
             uses[i] += 1;
         }
     }
 
     let endpoints = groups
         .into_iter()
-        .filter_map(|(key, records)| {
-            let (new_format, legacy) = claims_of(&key);
+        .zip(group_claims)
+        .filter_map(|((key, records), (new_format, legacy))| {
             let deciding = if new_format.is_empty() {
                 legacy
             } else {
