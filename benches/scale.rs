@@ -45,6 +45,9 @@ struct Args {
     /// `--interval` of the steady-state controller, in seconds.
     #[arg(long, default_value_t = 2)]
     interval_seconds: u64,
+    /// The controller's `--plan-slice-size` (its default when not given).
+    #[arg(long, value_name = "N")]
+    plan_slice_size: Option<usize>,
     /// Cargo passes `--bench` to every benchmark; it means nothing here.
     #[arg(long, hide = true)]
     bench: bool,
@@ -58,6 +61,7 @@ fn main() -> ExitCode {
         pods: args.pods,
         intervals: args.intervals,
         interval: Duration::from_secs(args.interval_seconds.max(1)),
+        plan_slice_size: args.plan_slice_size,
         ..Options::for_objects(args.objects)
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()

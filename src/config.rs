@@ -467,6 +467,10 @@ pub struct SyncArgs {
     /// Kubernetes Event to emit about records; repeat for several [default: none].
     #[arg(long, value_name = "EVENT", value_enum)]
     pub events_emit: Vec<EventKind>,
+    /// Names a pass resolves and plans at a time: bounds the memory a pass
+    /// needs in a large zone; reads and batches are the same at any size.
+    #[arg(long, value_name = "N", default_value_t = crate::plan::slices::DEFAULT_SLICE_NAMES as u32, value_parser = clap::value_parser!(u32).range(1..))]
+    pub plan_slice_size: u32,
 }
 
 /// How to reach the Kubernetes API server.
@@ -745,6 +749,8 @@ pub struct SyncConfig {
     pub min_event_sync_interval: Option<Duration>,
     /// `--events-emit`, without duplicates.
     pub events_emit: Vec<EventKind>,
+    /// `--plan-slice-size`.
+    pub plan_slice_size: usize,
 }
 
 /// The Kubernetes API client.
@@ -1226,6 +1232,7 @@ fn resolve_sync(args: &SyncArgs) -> SyncConfig {
         events: args.events,
         min_event_sync_interval: args.min_event_sync_interval,
         events_emit: dedup(&args.events_emit),
+        plan_slice_size: args.plan_slice_size as usize,
     }
 }
 

@@ -17,6 +17,7 @@
 mod desired;
 mod diff;
 pub mod report;
+pub mod slices;
 
 use std::collections::BTreeMap;
 use std::fmt;

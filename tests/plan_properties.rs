@@ -10,6 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use flaredns::endpoint::{Endpoint, RecordType, Zone, ZoneRecord};
 use flaredns::filter::DomainFilter;
+use flaredns::plan::slices::{SlicedZone, Slicing};
 use flaredns::plan::{self, Action, Desired, HoldReason, Plan, PlanConfig, Policy, RecordOp};
 use flaredns::provider::inmemory::InMemoryZones;
 use flaredns::registry::txt::{TxtRegistry, TxtRegistryConfig};
@@ -452,5 +453,77 @@ proptest! {
         let a = plan::compute(desired, &state, &registry, &config);
         let b = plan::compute(reversed, &state, &registry, &config);
         prop_assert_eq!(a.units, b.units);
+    }
+
+    /// Planning slice by slice, as the controller does in a large zone, plans
+    /// exactly what one plan of the whole zone does, leftover ownership
+    /// records and held objects included.
+    #[test]
+    fn slices_plan_what_the_whole_zone_plans(
+        desired in proptest::collection::vec(arb_endpoint(), 0..16),
+        current in proptest::collection::vec(arb_current(), 0..16),
+        leftovers in proptest::collection::vec((arb_name(), arb_type(), any::<bool>()), 0..4),
+        held in proptest::collection::btree_set(0..RESOURCES.len(), 0..2),
+        slices in 1usize..6,
+        policy in arb_policy(),
+    ) {
+        let registry = registry();
+        let mut zone_records = build_zone(current);
+        // Ownership records whose record may be gone (ours or another owner's).
+        for (i, (name, record_type, ours)) in leftovers.into_iter().enumerate() {
+            let (head, rest) = name.split_once('.').expect("two labels");
+            let txt_name = format!("{}-{head}.{rest}", record_type.as_str().to_lowercase());
+            let owner = if ours { OWNER } else { "them" };
+            let zone = zones().into_iter().find(|z| z.contains(&name)).expect("zone");
+            zone_records.push(ZoneRecord::new(
+                format!("{:032x}", 0xF000 + i),
+                zone.id,
+                txt_name,
+                RecordType::Txt,
+                format!("\"heritage=external-dns,external-dns/owner={owner},external-dns/resource=ingress/default/one\""),
+            ));
+        }
+        let config = config(policy, &(vec![], vec![]), false);
+        let held_resources: BTreeMap<String, HoldReason> = held
+            .into_iter()
+            .map(|i| (RESOURCES[i].to_string(), HoldReason::InvalidField))
+            .collect();
+        let whole = plan::compute(
+            Desired { endpoints: desired.clone(), held_resources: held_resources.clone() },
+            &registry.resolve(&zone_records),
+            &registry,
+            &config,
+        );
+
+        let zone = SlicedZone::new(&registry, &zone_records, Slicing::for_names(slices, 1));
+        prop_assert_eq!(zone.slicing().count(), slices as u64);
+        let mut sliced = Plan::default();
+        for slice in 0..zone.slicing().count() {
+            let endpoints = desired.iter().filter(|e| zone.plans(&registry, slice, e)).cloned().collect();
+            let part = plan::compute(
+                Desired { endpoints, held_resources: held_resources.clone() },
+                &zone.resolve(&registry, slice),
+                &registry,
+                &config,
+            );
+            sliced.units.extend(part.units);
+            sliced.skipped.extend(part.skipped);
+            sliced.in_sync.extend(part.in_sync);
+            sliced.adjustments.extend(part.adjustments);
+            for (t, n) in part.in_sync_by_type {
+                *sliced.in_sync_by_type.entry(t).or_default() += n;
+            }
+        }
+        // The same plan, up to the order of names.
+        let sorted = |plan: &Plan| {
+            let mut parts: Vec<String> = plan.units.iter().map(|u| format!("{u:?}")).collect();
+            parts.extend(plan.skipped.iter().map(|s| format!("{s:?}")));
+            parts.extend(plan.in_sync.iter().map(|s| format!("{s:?}")));
+            parts.extend(plan.adjustments.iter().map(|a| format!("{a:?}")));
+            parts.sort();
+            parts
+        };
+        prop_assert_eq!(sorted(&sliced), sorted(&whole));
+        prop_assert_eq!(&sliced.in_sync_by_type, &whole.in_sync_by_type);
     }
 }

@@ -26,6 +26,9 @@ fn small() -> Options {
         pods: 2_000,
         intervals: 2,
         interval: Duration::from_secs(2),
+        // Passes in slices of 64 names, as a large zone's would be planned:
+        // the call counts below are those of one plan of the whole zone.
+        plan_slice_size: Some(64),
         ..Options::for_objects(OBJECTS)
     }
 }

@@ -162,10 +162,17 @@ impl State {
 
     /// The endpoints to plan, with the objects whose records must be held.
     pub fn desired(&self) -> Desired {
+        self.desired_where(|_| true)
+    }
+
+    /// The endpoints `wanted` picks, with every object whose records must be
+    /// held: a pass plans a zone part by part, and copies one part at a time.
+    pub fn desired_where(&self, wanted: impl Fn(&Endpoint) -> bool) -> Desired {
         let objects = lock(&self.objects);
         let mut desired = Desired::default();
         for (key, entry) in objects.iter() {
-            desired.endpoints.extend(entry.endpoints.iter().cloned());
+            let picked = entry.endpoints.iter().filter(|e| wanted(e));
+            desired.endpoints.extend(picked.cloned());
             if entry.awaiting_data {
                 desired
                     .held_resources
@@ -181,6 +188,14 @@ impl State {
             }
         }
         desired
+    }
+
+    /// Number of endpoints the objects ask for.
+    pub fn endpoint_count(&self) -> usize {
+        lock(&self.objects)
+            .values()
+            .map(|e| e.endpoints.len())
+            .sum()
     }
 
     /// Up to `limit` of the objects after `after`, in key order, that `wanted`

@@ -9,9 +9,10 @@ mod cluster;
 pub mod desired;
 mod health;
 mod report;
+mod summary;
 mod watch;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -21,9 +22,11 @@ use tokio::sync::watch as channel;
 
 use self::desired::State;
 use self::health::Health;
+use self::summary::PassSummary;
 use self::watch::WatchScope;
 use crate::config::{Config, SourceKind};
 use crate::endpoint::{Zone, ZoneRecord};
+use crate::plan::slices::{SlicedZone, Slicing};
 use crate::plan::{self, Action, PlanConfig};
 use crate::provider::cloudflare::apply::ApplyReport;
 use crate::provider::cloudflare::error::{CredentialOrigin, explain_startup};
@@ -124,6 +127,7 @@ async fn run_async(config: &Config) -> anyhow::Result<ExitCode> {
         state: state.clone(),
         view: None,
         dry_run: config.sync.dry_run,
+        slice_size: config.sync.plan_slice_size,
         reporter,
         metrics: metrics.clone(),
     };
@@ -348,17 +352,6 @@ struct Timing {
     min_gap: Duration,
 }
 
-/// What a pass knew that the metrics need, gathered before the planner took the
-/// desired endpoints.
-struct PassFacts {
-    desired_endpoints: usize,
-    /// Targets asked for, by record type.
-    source_records: BTreeMap<crate::endpoint::RecordType, i64>,
-    full: bool,
-    converged: bool,
-    started: Instant,
-}
-
 /// One reconcile pass at a time, with the zone view kept between passes.
 struct Reconciler {
     provider: Cloudflare,
@@ -368,6 +361,8 @@ struct Reconciler {
     /// The zone as of the last read plus flaredns's own writes since.
     view: Option<Vec<ZoneRecord>>,
     dry_run: bool,
+    /// `--plan-slice-size`.
+    slice_size: usize,
     /// DNSEndpoint status and Events.
     reporter: report::Reporter,
     metrics: Arc<ControllerMetrics>,
@@ -450,15 +445,21 @@ impl Reconciler {
         }
     }
 
-    /// One pass: read (when `full` or no view), plan, apply.
+    /// One pass: read (when `full` or no view), then plan and apply slice by
+    /// slice (see [`plan::slices`]): each slice's complete batches are sent
+    /// before the next slice is planned, so a pass holds one slice's plan and
+    /// sends the same batches as a plan of the whole zone would.
     async fn pass(&mut self, full: bool) -> PassOutcome {
         let started = Instant::now();
         let calls_before = self.provider.client().counts();
-        let pending_since = self.state.take_pending_since();
+        let mut pending_since = self.state.take_pending_since();
         self.metrics
             .last_reconcile_timestamp_seconds
             .set(unix_now());
         if full || self.view.is_none() {
+            // The old view goes first: two copies of a large zone would double
+            // the peak.
+            self.view = None;
             match self.provider.read(&self.plan_config.zones).await {
                 Ok(records) => self.view = Some(records),
                 Err(error) => {
@@ -473,15 +474,93 @@ impl Reconciler {
         // pass's writes once they are done with it.
         let view = self.view.take().unwrap_or_default();
         let records_count = view.len();
-        let current = self.registry.resolve(&view);
-        let desired = self.state.desired();
-        let desired_count = desired.endpoints.len();
-        // Counted before the planner takes the endpoints, for the metrics.
-        let mut source_records = BTreeMap::new();
-        for e in &desired.endpoints {
-            *source_records.entry(e.record_type).or_default() += e.targets.len() as i64;
+        // A name has a record and its ownership record, or is yet to be made.
+        let names = (records_count / 2).max(self.state.endpoint_count());
+        let slicing = Slicing::for_names(names, self.slice_size);
+        let zone = SlicedZone::new(&self.registry, &view, slicing);
+        let zones = &self.plan_config.zones;
+        let keep_changes = !self.dry_run && self.reporter.tells_of_changes();
+        let mut summary = PassSummary::default();
+        let mut report = ApplyReport::default();
+        // Units whose batch is not full yet: they wait for the next slice's.
+        let mut waiting = Vec::new();
+        for slice in 0..slicing.count() {
+            let current = zone.resolve(&self.registry, slice);
+            let desired = self
+                .state
+                .desired_where(|e| zone.plans(&self.registry, slice, e));
+            summary.add_current(&current);
+            summary.add_desired(&desired);
+            let plan = plan::compute(desired, &current, &self.registry, &self.plan_config);
+            drop(current);
+            self.log_changes(&plan);
+            waiting.extend(summary.add_plan(plan, keep_changes));
+            let last = slice + 1 == slicing.count();
+            // After a failed write nothing more is sent; the slices are still
+            // planned, so that the metrics and the log see the whole zone.
+            if self.dry_run || report.must_stop() {
+                waiting.clear();
+                continue;
+            }
+            let ready = if last {
+                std::mem::take(&mut waiting)
+            } else {
+                let (ready, rest) = self
+                    .provider
+                    .split_ready(std::mem::take(&mut waiting), zones);
+                waiting = rest;
+                ready
+            };
+            if ready.is_empty() {
+                continue;
+            }
+            report.absorb(self.provider.apply(&ready, zones).await);
+            if let Some(since) = pending_since.take() {
+                self.metrics
+                    .event_to_apply
+                    .observe(since.elapsed().as_secs_f64());
+            }
         }
-        let plan = plan::compute(desired, &current, &self.registry, &self.plan_config);
+        drop(waiting);
+        if let Some(error) = &report.stopped {
+            tracing::warn!(%error, applied = report.applied, "applying stopped early");
+        }
+        let converged =
+            report.refused.is_empty() && report.stopped.is_none() && !report.needs_reread;
+        self.observe(&summary, &report, full, converged, started);
+        if !self.dry_run {
+            self.reporter
+                .after_pass(&self.state, &summary.skipped, &summary.changes, &report)
+                .await;
+        }
+        drop(zone);
+        self.view = Some(view);
+        self.update_view(&mut report);
+        tracing::info!(
+            desired = summary.desired_endpoints,
+            current = records_count,
+            created = summary.count(Action::Create),
+            updated = summary.count(Action::Update),
+            deleted = summary.count(Action::Delete),
+            refused = report.refused.len(),
+            batches = report.batches.len(),
+            calls = self.provider.client().counts().since(&calls_before).total(),
+            slices = slicing.count(),
+            full_read = full,
+            duration_ms = started.elapsed().as_millis() as u64,
+            "reconciled"
+        );
+        if report.must_stop() {
+            PassOutcome::Failed
+        } else if converged {
+            PassOutcome::Converged
+        } else {
+            PassOutcome::Refused
+        }
+    }
+
+    /// One log line per planned change.
+    fn log_changes(&self, plan: &plan::Plan) {
         for unit in &plan.units {
             for change in &unit.changes {
                 let targets = change
@@ -502,78 +581,17 @@ impl Reconciler {
                 );
             }
         }
-        let mut report = ApplyReport::default();
-        if !self.dry_run && plan.has_changes() {
-            report = self
-                .provider
-                .apply(&plan.units, &self.plan_config.zones)
-                .await;
-            if let Some(since) = pending_since {
-                self.metrics
-                    .event_to_apply
-                    .observe(since.elapsed().as_secs_f64());
-            }
-            if let Some(error) = &report.stopped {
-                tracing::warn!(%error, applied = report.applied, "applying stopped early");
-            }
-        }
-        let converged =
-            report.refused.is_empty() && report.stopped.is_none() && !report.needs_reread;
-        self.observe(
-            &current,
-            &plan,
-            &report,
-            PassFacts {
-                desired_endpoints: desired_count,
-                source_records,
-                full,
-                converged,
-                started,
-            },
-        );
-        if !self.dry_run {
-            self.reporter.after_pass(&self.state, &plan, &report).await;
-        }
-        drop(current);
-        self.view = Some(view);
-        self.update_view(&mut report);
-        tracing::info!(
-            desired = desired_count,
-            current = records_count,
-            created = plan.count(Action::Create),
-            updated = plan.count(Action::Update),
-            deleted = plan.count(Action::Delete),
-            refused = report.refused.len(),
-            batches = report.batches.len(),
-            calls = self.provider.client().counts().since(&calls_before).total(),
-            full_read = full,
-            duration_ms = started.elapsed().as_millis() as u64,
-            "reconciled"
-        );
-        if report.stopped.is_some() || report.needs_reread {
-            PassOutcome::Failed
-        } else if converged {
-            PassOutcome::Converged
-        } else {
-            PassOutcome::Refused
-        }
     }
 
     /// Sets the metrics one pass determines.
     fn observe(
         &self,
-        current: &crate::registry::CurrentState,
-        plan: &plan::Plan,
+        summary: &PassSummary,
         report: &ApplyReport,
-        facts: PassFacts,
+        full: bool,
+        converged: bool,
+        started: Instant,
     ) {
-        let PassFacts {
-            desired_endpoints,
-            source_records: source_counts,
-            full,
-            converged,
-            started,
-        } = facts;
         use crate::endpoint::RecordType;
         use crate::plan::SkipReason;
         use crate::telemetry::metrics::{
@@ -584,22 +602,20 @@ impl Reconciler {
             record_type: t.to_string(),
         };
         m.registry_records.clear();
-        let mut zone_counts: std::collections::BTreeMap<RecordType, i64> = Default::default();
-        for c in &current.endpoints {
-            *zone_counts.entry(c.endpoint.record_type).or_default() += c.records.len() as i64;
-        }
-        for (t, n) in &zone_counts {
+        let zone_counts = &summary.zone_records;
+        for (t, n) in zone_counts {
             m.registry_records.get_or_create(&by_type(*t)).set(*n);
         }
-        m.registry_endpoints.set(current.endpoints.len() as i64);
+        m.registry_endpoints.set(summary.zone_endpoints as i64);
         m.registry_a_records
             .set(zone_counts.get(&RecordType::A).copied().unwrap_or(0));
         m.registry_aaaa_records
             .set(zone_counts.get(&RecordType::Aaaa).copied().unwrap_or(0));
 
-        m.source_endpoints.set(desired_endpoints as i64);
+        m.source_endpoints.set(summary.desired_endpoints as i64);
         m.source_records.clear();
-        for (t, n) in &source_counts {
+        let source_counts = &summary.source_records;
+        for (t, n) in source_counts {
             m.source_records.get_or_create(&by_type(*t)).set(*n);
         }
         m.source_a_records
@@ -608,7 +624,7 @@ impl Reconciler {
             .set(source_counts.get(&RecordType::Aaaa).copied().unwrap_or(0));
 
         m.verified_records.clear();
-        let verified = &plan.in_sync_by_type;
+        let verified = &summary.in_sync_by_type;
         for (t, n) in verified {
             m.verified_records
                 .get_or_create(&by_type(*t))
@@ -621,7 +637,7 @@ impl Reconciler {
 
         m.skipped_owner_mismatch.clear();
         let mut conflicts = 0;
-        for skip in &plan.skipped {
+        for skip in &summary.skipped {
             match &skip.reason {
                 SkipReason::ForeignOwner { owner } => {
                     conflicts += 1;
@@ -658,20 +674,18 @@ impl Reconciler {
             }
         }
 
-        if !plan.has_changes() {
+        if !summary.has_changes() {
             m.no_op_runs.inc();
         } else if report.applied > 0 {
-            for unit in &plan.units {
-                for change in &unit.changes {
-                    m.records_written
-                        .get_or_create(&ActionLabels {
-                            action: change.action.to_string(),
-                        })
-                        .inc();
-                }
+            for (action, n) in &summary.changes_by_action {
+                m.records_written
+                    .get_or_create(&ActionLabels {
+                        action: action.to_string(),
+                    })
+                    .inc_by(*n as u64);
             }
             if full {
-                m.drift_repaired.inc_by(plan.units.len() as u64);
+                m.drift_repaired.inc_by(summary.units as u64);
             }
         }
         if converged {
@@ -698,6 +712,11 @@ impl Reconciler {
         let deleted: BTreeSet<&str> = report.deleted.iter().map(String::as_str).collect();
         view.retain(|r| !deleted.contains(r.id.as_str()));
         let mut written = std::mem::take(&mut report.written);
+        if view.is_empty() {
+            // An initial sync: what was written is the view.
+            *view = written;
+            return;
+        }
         // Written records by id, as indices, so that each can be moved into
         // the view (an id keeps its place in the order when swapped).
         let mut by_id: Vec<usize> = (0..written.len()).collect();

@@ -21,7 +21,7 @@ use serde_json::json;
 
 use super::desired::{ObjectKey, ObjectView, State};
 use crate::config::EventKind;
-use crate::plan::{Action, Change, Plan, Skip, SkipReason};
+use crate::plan::{Action, Change, Skip, SkipReason};
 use crate::provider::cloudflare::apply::ApplyReport;
 use crate::source::SourceKind;
 use crate::sync::lock;
@@ -46,15 +46,19 @@ pub struct PassIndex<'a> {
 }
 
 impl<'a> PassIndex<'a> {
-    pub fn new(plan: &'a Plan, applied: &'a ApplyReport) -> Self {
+    pub fn new(
+        skipped: &'a [Skip],
+        planned: impl IntoIterator<Item = &'a Change>,
+        applied: &'a ApplyReport,
+    ) -> Self {
         let mut skips: HashMap<&str, Vec<&Skip>> = HashMap::new();
-        for skip in &plan.skipped {
+        for skip in skipped {
             if let Some(resource) = skip.resource.as_deref() {
                 skips.entry(resource).or_default().push(skip);
             }
         }
         let mut changes: HashMap<&str, Vec<&Change>> = HashMap::new();
-        for change in plan.units.iter().flat_map(|u| &u.changes) {
+        for change in planned {
             if let Some(resource) = change.resource.as_deref() {
                 changes.entry(resource).or_default().push(change);
             }
@@ -64,6 +68,13 @@ impl<'a> PassIndex<'a> {
             changes,
             applied,
         }
+    }
+
+    /// The index of one whole plan.
+    #[cfg(test)]
+    pub fn of_plan(plan: &'a crate::plan::Plan, applied: &'a ApplyReport) -> Self {
+        let changes = plan.units.iter().flat_map(|u| &u.changes);
+        PassIndex::new(&plan.skipped, changes, applied)
     }
 
     fn skips(&self, resource: &str) -> &[&'a Skip] {
@@ -125,9 +136,24 @@ impl Reporter {
         }
     }
 
-    /// Writes what one pass found.
-    pub async fn after_pass(&self, state: &State, plan: &Plan, applied: &ApplyReport) {
-        let index = PassIndex::new(plan, applied);
+    /// Whether Events tell objects about their records' changes: only then
+    /// does a pass keep its changes for the reporter.
+    pub fn tells_of_changes(&self) -> bool {
+        self.emit
+            .iter()
+            .any(|k| matches!(k, EventKind::RecordReady | EventKind::RecordDeleted))
+    }
+
+    /// Writes what one pass found: its skips, its changes (those
+    /// [`Reporter::tells_of_changes`] needs) and what applying did.
+    pub async fn after_pass(
+        &self,
+        state: &State,
+        skipped: &[Skip],
+        changes: &[Change],
+        applied: &ApplyReport,
+    ) {
+        let index = PassIndex::new(skipped, changes, applied);
         // Only the objects there is something to say about: DNSEndpoints (their
         // status), objects with problems, and those the pass planned for.
         let mut budget = EVENTS_PER_PASS;
@@ -409,6 +435,7 @@ mod tests {
     use super::*;
     use crate::controller::desired::ObjectInfo;
     use crate::endpoint::{Endpoint, EndpointKey, RecordType};
+    use crate::plan::Plan;
     use crate::problem::{Consequence, ObjectRef, Problem};
     use crate::provider::cloudflare::apply::RefusedUnit;
 
@@ -436,7 +463,11 @@ mod tests {
     #[test]
     fn ready_when_published() {
         let (plan, applied) = (Plan::default(), ApplyReport::default());
-        let c = ready_condition(&view(vec![]), RESOURCE, &PassIndex::new(&plan, &applied));
+        let c = ready_condition(
+            &view(vec![]),
+            RESOURCE,
+            &PassIndex::of_plan(&plan, &applied),
+        );
         assert!(c.ready);
         assert_eq!(c.reason, "RecordsPublished");
         assert!(c.message.contains("static.example.com A"));
@@ -458,7 +489,7 @@ mod tests {
             detail: "owned by \"other\"".into(),
         });
         let nothing_applied = ApplyReport::default();
-        let index = PassIndex::new(&plan, &nothing_applied);
+        let index = PassIndex::of_plan(&plan, &nothing_applied);
         let c = ready_condition(&view(vec![]), RESOURCE, &index);
         assert_eq!((c.ready, c.reason), (false, "RecordsSkipped"));
         let events = events_for(&view(vec![]), RESOURCE, &index, &[]);
@@ -474,7 +505,11 @@ mod tests {
             ..ApplyReport::default()
         };
         let empty = Plan::default();
-        let c = ready_condition(&view(vec![]), RESOURCE, &PassIndex::new(&empty, &refused));
+        let c = ready_condition(
+            &view(vec![]),
+            RESOURCE,
+            &PassIndex::of_plan(&empty, &refused),
+        );
         assert_eq!(c.reason, "RecordError");
     }
 
@@ -491,7 +526,7 @@ mod tests {
         );
         let v = view(vec![problem]);
         let (plan, applied) = (Plan::default(), ApplyReport::default());
-        let index = PassIndex::new(&plan, &applied);
+        let index = PassIndex::of_plan(&plan, &applied);
         let events = events_for(&v, RESOURCE, &index, &[]);
         assert_eq!(events[0].1, "InvalidField");
         assert!(events[0].2.contains("spec.endpoints[0].targets[0]"));

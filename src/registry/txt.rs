@@ -25,7 +25,7 @@ pub use crypto::{AesKey, Nonce};
 pub use labels::InvalidHeritage;
 pub use names::NameMapper;
 
-use crate::endpoint::{Endpoint, ZoneRecord, label};
+use crate::endpoint::{Endpoint, RecordType, ZoneRecord, label, normalized_name};
 use crate::registry::{CurrentState, Labels, Ownership, OwnershipRecord};
 
 /// The registry's flags: `--txt-owner-id`, `--txt-prefix`, `--txt-suffix`,
@@ -142,8 +142,28 @@ impl TxtRegistry {
     /// ownership: new-format TXT records decide, legacy ones are the fallback
     /// (never for AAAA), and wildcard names are looked up under the replacement.
     /// TXT records without a valid heritage are ordinary records.
-    pub fn resolve<'z>(&self, records: &'z [ZoneRecord]) -> CurrentState<'z> {
+    pub fn resolve<'z>(
+        &self,
+        records: impl IntoIterator<Item = &'z ZoneRecord>,
+    ) -> CurrentState<'z> {
         resolve::resolve(self, records)
+    }
+
+    /// The name a record belongs with when the zone is resolved: a heritage TXT
+    /// record's the name it speaks for, any other record's its own lookup name
+    /// (see [`NameMapper::lookup_name`]). A record, the records of other types
+    /// at its name and every ownership record that can claim them share it, and
+    /// so does an endpoint for the name (its [`NameMapper::lookup_name`]): a
+    /// pass can resolve and plan a zone part by part along it.
+    pub fn resolve_key(&self, record: &ZoneRecord) -> String {
+        let name = normalized_name(&record.name);
+        if record.record_type == RecordType::Txt && self.decode_labels(&record.content).is_ok() {
+            let (speaks_for, _) = self.mapper.parse_txt_name(&name);
+            if !speaks_for.is_empty() {
+                return speaks_for;
+            }
+        }
+        self.mapper.lookup_name(&name)
     }
 
     /// The ownership TXT records to write for a new record: new format only (like

@@ -62,6 +62,34 @@ pub struct ApplyReport {
     pub stopped: Option<String>,
 }
 
+impl ApplyReport {
+    /// Adds what a later apply of the same pass did.
+    pub fn absorb(&mut self, later: ApplyReport) {
+        self.batches.extend(later.batches);
+        self.applied += later.applied;
+        self.refused.extend(later.refused);
+        self.converged += later.converged;
+        if self.written.is_empty() {
+            self.written = later.written;
+        } else {
+            // Exactly the room needed: this becomes the zone view.
+            self.written.reserve_exact(later.written.len());
+            self.written.extend(later.written);
+        }
+        self.deleted.extend(later.deleted);
+        self.needs_reread |= later.needs_reread;
+        if self.stopped.is_none() {
+            self.stopped = later.stopped;
+        }
+    }
+
+    /// Whether applying should go no further this pass: a batch's outcome is
+    /// unknown, the view was stale, or a call failed.
+    pub fn must_stop(&self) -> bool {
+        self.needs_reread || self.stopped.is_some()
+    }
+}
+
 /// How many batches pass between two progress lines.
 const PROGRESS_EVERY: usize = 10;
 

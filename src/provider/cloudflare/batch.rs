@@ -106,6 +106,49 @@ pub fn chunk_by_zone(units: &[ChangeUnit], limit_of: impl Fn(&str) -> usize) -> 
     chunks
 }
 
+/// Splits units into those whose batches are complete and those that would
+/// share a batch with units still to come: each zone's last chunk while it has
+/// room left. Sending the first now and the rest together with the next units
+/// makes the same batches as sending them all at once, so a pass can apply its
+/// changes part by part without an extra call.
+pub fn split_ready(
+    units: Vec<ChangeUnit>,
+    limit_of: impl Fn(&str) -> usize,
+) -> (Vec<ChangeUnit>, Vec<ChangeUnit>) {
+    let open: std::collections::HashSet<*const ChangeUnit> = {
+        let chunks = chunk_by_zone(&units, &limit_of);
+        let mut last_of_zone: Vec<&Chunk<'_>> = Vec::new();
+        for chunk in &chunks {
+            match last_of_zone.iter_mut().find(|c| c.zone_id == chunk.zone_id) {
+                Some(last) => *last = chunk,
+                None => last_of_zone.push(chunk),
+            }
+        }
+        last_of_zone
+            .into_iter()
+            .filter(|c| !c.is_partial() && c.operation_count() < limit_of(c.zone_id).max(1))
+            .flat_map(|c| c.parts.iter().map(|p| std::ptr::from_ref(p.unit)))
+            .collect()
+    };
+    if open.is_empty() {
+        return (units, Vec::new());
+    }
+    let flags: Vec<bool> = units
+        .iter()
+        .map(|u| open.contains(&std::ptr::from_ref(u)))
+        .collect();
+    let mut ready = Vec::with_capacity(units.len() - open.len());
+    let mut rest = Vec::with_capacity(open.len());
+    for (unit, is_open) in units.into_iter().zip(flags) {
+        if is_open {
+            rest.push(unit);
+        } else {
+            ready.push(unit);
+        }
+    }
+    (ready, rest)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -188,5 +231,65 @@ mod tests {
             ]
         );
         assert!(chunks[1].is_partial());
+    }
+
+    /// A chunk as comparable data: its zone and (name, operations) of each part.
+    type Described = (String, Vec<(String, std::ops::Range<usize>)>);
+
+    fn described(chunks: Vec<Chunk<'_>>) -> Vec<Described> {
+        chunks
+            .into_iter()
+            .map(|c| {
+                let parts = c
+                    .parts
+                    .iter()
+                    .map(|p| (p.unit.name.clone(), p.range.clone()));
+                (c.zone_id.to_string(), parts.collect())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_unfilled_last_chunk_waits_for_more_units() {
+        let units: Vec<_> = (0..250).map(|i| unit("z", &format!("h{i}"), 2)).collect();
+        let (ready, rest) = split_ready(units, |_| FREE_PLAN_BATCH_LIMIT);
+        assert_eq!((ready.len(), rest.len()), (200, 50));
+        assert_eq!(ready[0].name, "h0");
+        assert_eq!(rest[0].name, "h200");
+        // A chunk that is exactly full is complete.
+        let units: Vec<_> = (0..100).map(|i| unit("z", &format!("h{i}"), 2)).collect();
+        let (ready, rest) = split_ready(units, |_| FREE_PLAN_BATCH_LIMIT);
+        assert_eq!((ready.len(), rest.len()), (100, 0));
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn sending_ready_units_part_by_part_makes_the_same_batches(
+            units in proptest::collection::vec((0usize..2, 0usize..8, proptest::bool::ANY), 0..60),
+            limit in 1usize..12,
+        ) {
+            let all: Vec<ChangeUnit> = units
+                .iter()
+                .enumerate()
+                .map(|(i, (zone, ops, _))| unit(["z1", "z2"][*zone], &format!("h{i}"), *ops))
+                .collect();
+            let at_once = described(chunk(&all, limit));
+            let mut sent = Vec::new();
+            let mut pending = Vec::new();
+            for (unit, (_, _, send_now)) in all.into_iter().zip(&units) {
+                pending.push(unit);
+                if *send_now {
+                    let (ready, rest) = split_ready(std::mem::take(&mut pending), |_| limit);
+                    sent.extend(described(chunk(&ready, limit)));
+                    pending = rest;
+                }
+            }
+            sent.extend(described(chunk(&pending, limit)));
+            // Zones interleave differently; each zone's batches are the same.
+            sent.sort_by(|a, b| a.0.cmp(&b.0));
+            let mut at_once = at_once;
+            at_once.sort_by(|a, b| a.0.cmp(&b.0));
+            proptest::prop_assert_eq!(sent, at_once);
+        }
     }
 }

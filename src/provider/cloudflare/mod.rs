@@ -160,13 +160,28 @@ impl Cloudflare {
 
     /// Applies change units through the batch endpoint.
     pub async fn apply(&self, units: &[ChangeUnit], zones: &[Zone]) -> ApplyReport {
-        let limit = |zone_id: &str| {
+        let limit = self.limit_by_zone_id(zones);
+        apply::apply(&self.client, units, limit, self.settings.batch_interval).await
+    }
+
+    /// Splits units into those whose batches are complete and those that
+    /// should wait for more units to fill their batch (see
+    /// [`batch::split_ready`]).
+    pub fn split_ready(
+        &self,
+        units: Vec<ChangeUnit>,
+        zones: &[Zone],
+    ) -> (Vec<ChangeUnit>, Vec<ChangeUnit>) {
+        batch::split_ready(units, self.limit_by_zone_id(zones))
+    }
+
+    fn limit_by_zone_id<'a>(&'a self, zones: &'a [Zone]) -> impl Fn(&str) -> usize + 'a {
+        move |zone_id: &str| {
             zones
                 .iter()
                 .find(|z| z.id == zone_id)
                 .map_or(FREE_PLAN_BATCH_LIMIT, |z| self.batch_limit(z))
-        };
-        apply::apply(&self.client, units, limit, self.settings.batch_interval).await
+        }
     }
 }
 

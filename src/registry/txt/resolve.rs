@@ -33,7 +33,10 @@ struct Claim<'z> {
 type GroupKey<'z> = (Cow<'z, str>, RecordType);
 
 /// Splits the zone into endpoints and ownership records and matches them up.
-pub(super) fn resolve<'z>(registry: &TxtRegistry, records: &'z [ZoneRecord]) -> CurrentState<'z> {
+pub(super) fn resolve<'z>(
+    registry: &TxtRegistry,
+    records: impl IntoIterator<Item = &'z ZoneRecord>,
+) -> CurrentState<'z> {
     let mut claims = Vec::new();
     let mut groups: BTreeMap<GroupKey<'z>, Vec<&'z ZoneRecord>> = BTreeMap::new();
     for record in records {

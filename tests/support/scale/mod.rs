@@ -69,6 +69,8 @@ pub struct Options {
     pub per_page: u32,
     /// Hostnames of the paid-plan initial sync (1,000 fits one batch).
     pub paid_hostnames: usize,
+    /// `--plan-slice-size` for every controller; its default when `None`.
+    pub plan_slice_size: Option<usize>,
 }
 
 impl Options {
@@ -83,12 +85,14 @@ impl Options {
             interval: Duration::from_secs(2),
             per_page: 5_000,
             paid_hostnames: objects.min(1_000),
+            plan_slice_size: None,
         }
     }
 
     fn settings(&self) -> ControllerSettings {
         ControllerSettings {
             per_page: self.per_page,
+            plan_slice_size: self.plan_slice_size,
         }
     }
 }

@@ -30,6 +30,8 @@ pub const PASSES: &str = "flaredns_reconcile_duration_seconds_count";
 pub struct ControllerSettings {
     /// `--cloudflare-dns-records-per-page`.
     pub per_page: u32,
+    /// `--plan-slice-size`, when not the default.
+    pub plan_slice_size: Option<usize>,
 }
 
 /// A world with a workload in it and, once started, a controller.
@@ -97,7 +99,12 @@ impl Run {
             "--cloudflare-dns-records-per-page={}",
             self.settings.per_page
         );
+        let slice_size = self
+            .settings
+            .plan_slice_size
+            .map(|n| format!("--plan-slice-size={n}"));
         let mut args: Vec<&str> = vec!["--log-level=info", per_page.as_str()];
+        args.extend(slice_size.as_deref());
         args.extend_from_slice(extra);
         self.started = Some((Instant::now(), SystemTime::now()));
         let controller = self.world.start(&args);

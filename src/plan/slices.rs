@@ -1,0 +1,256 @@
+//! Planning a zone part by part, so that a pass's memory does not grow with
+//! the zone.
+//!
+//! Resolving a zone and planning it take a few hundred bytes per name while
+//! they run (the zone's endpoints, the desired endpoints normalised and sorted
+//! into rows). The planner and the registry only ever relate a name to itself:
+//! its records, the records of other types at the name, the ownership records
+//! that claim them and the endpoints that ask for it. A pass therefore splits
+//! the names into slices by a hash of [`TxtRegistry::resolve_key`], and
+//! resolves and plans one slice at a time ([`SlicedZone`]). Together the
+//! slices plan exactly what one plan of the whole zone would
+//! (`tests/plan_properties.rs` checks it).
+//!
+//! One thing crosses names: a new record may reuse a leftover ownership record
+//! of ours found by its TXT name, and a TXT name does not always read back to
+//! the name it was made for (`--txt-prefix=%{record_type}` without a
+//! separator). Every slice therefore plans with the ownership records that
+//! claim nothing anywhere in the zone.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+
+use crate::endpoint::{Endpoint, ZoneRecord};
+use crate::registry::txt::TxtRegistry;
+use crate::registry::{CurrentState, OwnershipRecord};
+
+/// Names a slice holds by default (`--plan-slice-size`): large enough that the
+/// per-slice work (a scan of the zone and of the desired state) stays small
+/// next to the planning, small enough that a slice takes a few megabytes.
+pub const DEFAULT_SLICE_NAMES: usize = 2_000;
+
+/// How a pass splits the names of a zone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Slicing {
+    count: u64,
+}
+
+impl Slicing {
+    /// Enough slices for `names` names at most `per_slice` to a slice.
+    pub fn for_names(names: usize, per_slice: usize) -> Self {
+        let count = names.div_ceil(per_slice.max(1)).max(1);
+        Slicing {
+            count: count as u64,
+        }
+    }
+
+    /// The number of slices, at least one.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    /// The slice of a key (see [`TxtRegistry::resolve_key`]).
+    pub fn of_key(&self, key: &str) -> u64 {
+        if self.count == 1 {
+            return 0;
+        }
+        // A fixed-key hash: a key falls in the same slice every time.
+        let mut hasher = DefaultHasher::new();
+        key.hash(&mut hasher);
+        hasher.finish() % self.count
+    }
+
+    /// The slice of a zone record.
+    pub fn of_record(&self, registry: &TxtRegistry, record: &ZoneRecord) -> u64 {
+        if self.count == 1 {
+            return 0;
+        }
+        self.of_key(&registry.resolve_key(record))
+    }
+
+    /// The slice of a desired endpoint.
+    pub fn of_endpoint(&self, registry: &TxtRegistry, endpoint: &Endpoint) -> u64 {
+        if self.count == 1 {
+            return 0;
+        }
+        self.of_key(&registry.name_mapper().lookup_name(&endpoint.dns_name))
+    }
+}
+
+/// A zone read for planning slice by slice: which slice each record falls in,
+/// and the ownership records that claim nothing in any slice.
+pub struct SlicedZone<'z> {
+    slicing: Slicing,
+    records: &'z [ZoneRecord],
+    /// The slice of each record, in order (empty with one slice).
+    slice_of_record: Vec<u64>,
+    dangling: Vec<OwnershipRecord<'z>>,
+}
+
+impl<'z> SlicedZone<'z> {
+    pub fn new(registry: &TxtRegistry, records: &'z [ZoneRecord], slicing: Slicing) -> Self {
+        let mut zone = SlicedZone {
+            slicing,
+            records,
+            slice_of_record: Vec::new(),
+            dangling: Vec::new(),
+        };
+        if slicing.count() > 1 {
+            zone.slice_of_record = records
+                .iter()
+                .map(|r| slicing.of_record(registry, r))
+                .collect();
+            let dangling: Vec<_> = (0..slicing.count())
+                .flat_map(|k| registry.resolve(zone.records_of(k)).dangling_ownership)
+                .collect();
+            zone.dangling = dangling;
+        }
+        zone
+    }
+
+    pub fn slicing(&self) -> Slicing {
+        self.slicing
+    }
+
+    /// The records of slice `slice`.
+    fn records_of(&self, slice: u64) -> impl Iterator<Item = &'z ZoneRecord> + '_ {
+        let every = self.slicing.count() == 1;
+        let records: &'z [ZoneRecord] = self.records;
+        records
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| every || self.slice_of_record[*i] == slice)
+            .map(|(_, r)| r)
+    }
+
+    /// Slice `slice` of the zone, resolved, with every ownership record that
+    /// claims nothing in the zone.
+    pub fn resolve(&self, registry: &TxtRegistry, slice: u64) -> CurrentState<'z> {
+        let mut current = registry.resolve(self.records_of(slice));
+        if self.slicing.count() > 1 {
+            current.dangling_ownership = self.dangling.clone();
+        }
+        current
+    }
+
+    /// Whether `endpoint` is planned in slice `slice`.
+    pub fn plans(&self, registry: &TxtRegistry, slice: u64, endpoint: &Endpoint) -> bool {
+        self.slicing.of_endpoint(registry, endpoint) == slice
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::endpoint::RecordType;
+    use crate::registry::txt::TxtRegistryConfig;
+
+    fn registry() -> TxtRegistry {
+        TxtRegistry::new(TxtRegistryConfig {
+            owner_id: "me".to_string(),
+            prefix: "%{record_type}-".to_string(),
+            ..Default::default()
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn slices_are_sized_by_names() {
+        assert_eq!(Slicing::for_names(0, 2000).count(), 1);
+        assert_eq!(Slicing::for_names(2000, 2000).count(), 1);
+        assert_eq!(Slicing::for_names(2001, 2000).count(), 2);
+        assert_eq!(Slicing::for_names(21_000, 2000).count(), 11);
+        assert_eq!(Slicing::for_names(10, 0).count(), 10);
+    }
+
+    #[test]
+    fn a_record_its_ownership_record_and_its_endpoint_share_a_slice() {
+        let registry = registry();
+        let slicing = Slicing::for_names(1000, 10);
+        let heritage = "\"heritage=external-dns,external-dns/owner=me\"";
+        for i in 0..200 {
+            let name = format!("h{i}.example.com");
+            let record = ZoneRecord::new("1", "z", &name, RecordType::A, "192.0.2.1");
+            let txt_name = format!("a-h{i}.example.com");
+            let txt = ZoneRecord::new("2", "z", &txt_name, RecordType::Txt, heritage);
+            let endpoint = Endpoint::new(&name, RecordType::A, ["192.0.2.1"]).unwrap();
+            let slice = slicing.of_record(&registry, &record);
+            assert_eq!(slicing.of_record(&registry, &txt), slice, "{txt_name}");
+            assert_eq!(slicing.of_endpoint(&registry, &endpoint), slice, "{name}");
+        }
+        // The slices are used: 200 names do not all land in one of 100.
+        let used: std::collections::BTreeSet<u64> = (0..200)
+            .map(|i| slicing.of_key(&format!("h{i}.example.com")))
+            .collect();
+        assert!(used.len() > 50, "{used:?}");
+    }
+
+    #[test]
+    fn a_plain_txt_record_falls_in_its_own_names_slice() {
+        let registry = registry();
+        let slicing = Slicing::for_names(1000, 10);
+        // Not a heritage value: an ordinary TXT record named `a-h1`.
+        let txt = ZoneRecord::new("2", "z", "a-h1.example.com", RecordType::Txt, "\"v=spf1\"");
+        assert_eq!(
+            slicing.of_record(&registry, &txt),
+            slicing.of_key("a-h1.example.com")
+        );
+    }
+
+    #[test]
+    fn a_leftover_ownership_record_is_reused_from_any_slice() {
+        // With a bare `%{record_type}` prefix, `aaaafoo` (AAAA foo) reads back
+        // as A `aaafoo`: the leftover record falls in another name's slice.
+        let registry = TxtRegistry::new(TxtRegistryConfig {
+            owner_id: "me".to_string(),
+            prefix: "%{record_type}".to_string(),
+            ..Default::default()
+        })
+        .unwrap();
+        let zone = crate::endpoint::Zone {
+            id: "z".to_string(),
+            name: "example.com".to_string(),
+            paid_plan: false,
+        };
+        let config = crate::plan::PlanConfig {
+            zones: vec![zone],
+            ..Default::default()
+        };
+        let leftover =
+            "\"heritage=external-dns,external-dns/owner=me,external-dns/resource=crd/default/x\"";
+        let records = vec![ZoneRecord::new(
+            "1",
+            "z",
+            "aaaafoo.example.com",
+            RecordType::Txt,
+            leftover,
+        )];
+        let desired = vec![
+            Endpoint::new("foo.example.com", RecordType::Aaaa, ["2001:db8::1"])
+                .unwrap()
+                .with_label("resource", "crd/default/x"),
+        ];
+        let whole = crate::plan::compute(
+            desired.clone(),
+            &registry.resolve(&records),
+            &registry,
+            &config,
+        );
+        // Enough slices that the two names part.
+        let slicing = (2..64)
+            .map(|n| Slicing::for_names(n, 1))
+            .find(|s| s.of_key("foo.example.com") != s.of_key("aaafoo.example.com"))
+            .expect("some slicing parts the names");
+        let sliced = SlicedZone::new(&registry, &records, slicing);
+        let slice = slicing.of_key("foo.example.com");
+        let part = crate::plan::compute(
+            desired,
+            &sliced.resolve(&registry, slice),
+            &registry,
+            &config,
+        );
+        assert_eq!(part.units, whole.units);
+        // The record is created and the leftover TXT record kept, not doubled.
+        let ops = &whole.units[0].operations;
+        assert_eq!(ops.len(), 1, "{ops:?}");
+    }
+}
