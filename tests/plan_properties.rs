@@ -499,7 +499,7 @@ proptest! {
         prop_assert_eq!(zone.slicing().count(), slices as u64);
         let mut sliced = Plan::default();
         for slice in 0..zone.slicing().count() {
-            let endpoints = desired.iter().filter(|e| zone.plans(&registry, slice, e)).cloned().collect();
+            let endpoints = desired.iter().filter(|e| zone.plans(&registry, slice, &e.dns_name)).cloned().collect();
             let part = plan::compute(
                 Desired { endpoints, held_resources: held_resources.clone() },
                 &zone.resolve(&registry, slice),

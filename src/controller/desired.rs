@@ -13,6 +13,9 @@ use std::sync::Mutex;
 
 use tokio::sync::watch;
 
+mod stored;
+
+use self::stored::StoredEndpoint;
 use crate::endpoint::Endpoint;
 use crate::plan::{Desired, HoldReason};
 use crate::problem::{Consequence, Problem};
@@ -54,7 +57,8 @@ pub struct ObjectInfo {
 #[derive(Clone, Debug, Default, PartialEq)]
 struct Entry {
     info: ObjectInfo,
-    endpoints: Vec<Endpoint>,
+    /// Compact: the state keeps every endpoint for as long as it runs.
+    endpoints: Box<[StoredEndpoint]>,
     problems: Vec<Problem>,
     /// The object's endpoints wait for cluster data: what it published stays.
     awaiting_data: bool,
@@ -92,9 +96,13 @@ impl State {
     /// Records what `key` asks for now; a no-op when nothing changed (watch
     /// events that change nothing DNS cares about wake nobody).
     pub fn apply(&self, key: ObjectKey, info: ObjectInfo, output: SourceOutput) {
+        let resource = key.resource_label();
+        let endpoints = output.endpoints.into_iter();
         let entry = Entry {
             info,
-            endpoints: output.endpoints,
+            endpoints: endpoints
+                .map(|e| StoredEndpoint::keep(e, &resource))
+                .collect(),
             problems: output.problems,
             awaiting_data: false,
         };
@@ -167,12 +175,18 @@ impl State {
 
     /// The endpoints `wanted` picks, with every object whose records must be
     /// held: a pass plans a zone part by part, and copies one part at a time.
-    pub fn desired_where(&self, wanted: impl Fn(&Endpoint) -> bool) -> Desired {
+    pub fn desired_where(&self, wanted: impl Fn(&str) -> bool) -> Desired {
         let objects = lock(&self.objects);
         let mut desired = Desired::default();
         for (key, entry) in objects.iter() {
-            let picked = entry.endpoints.iter().filter(|e| wanted(e));
-            desired.endpoints.extend(picked.cloned());
+            let mut picked = entry.endpoints.iter().filter(|e| wanted(&e.dns_name));
+            if let Some(first) = picked.next() {
+                let resource = key.resource_label();
+                desired.endpoints.push(first.restore(&resource));
+                desired
+                    .endpoints
+                    .extend(picked.map(|e| e.restore(&resource)));
+            }
             if entry.awaiting_data {
                 desired
                     .held_resources
@@ -217,7 +231,7 @@ impl State {
             .map(|(key, e)| ObjectView {
                 key: key.clone(),
                 info: e.info.clone(),
-                endpoints: e.endpoints.clone(),
+                endpoints: restore_all(&e.endpoints, &key.resource_label()),
                 problems: e.problems.clone(),
             })
             .collect()
@@ -257,6 +271,10 @@ impl State {
         lock(&self.pending_since).get_or_insert_with(std::time::Instant::now);
         self.version.send_modify(|v| *v += 1);
     }
+}
+
+fn restore_all(endpoints: &[StoredEndpoint], resource: &str) -> Vec<Endpoint> {
+    endpoints.iter().map(|e| e.restore(resource)).collect()
 }
 
 #[cfg(test)]

@@ -488,7 +488,7 @@ impl Reconciler {
             let current = zone.resolve(&self.registry, slice);
             let desired = self
                 .state
-                .desired_where(|e| zone.plans(&self.registry, slice, e));
+                .desired_where(|name| zone.plans(&self.registry, slice, name));
             summary.add_current(&current);
             summary.add_desired(&desired);
             let plan = plan::compute(desired, &current, &self.registry, &self.plan_config);

@@ -19,7 +19,7 @@
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 
-use crate::endpoint::{Endpoint, ZoneRecord};
+use crate::endpoint::ZoneRecord;
 use crate::registry::txt::TxtRegistry;
 use crate::registry::{CurrentState, OwnershipRecord};
 
@@ -67,12 +67,12 @@ impl Slicing {
         self.of_key(&registry.resolve_key(record))
     }
 
-    /// The slice of a desired endpoint.
-    pub fn of_endpoint(&self, registry: &TxtRegistry, endpoint: &Endpoint) -> u64 {
+    /// The slice of a desired endpoint, by its name.
+    pub fn of_name(&self, registry: &TxtRegistry, dns_name: &str) -> u64 {
         if self.count == 1 {
             return 0;
         }
-        self.of_key(&registry.name_mapper().lookup_name(&endpoint.dns_name))
+        self.of_key(&registry.name_mapper().lookup_name(dns_name))
     }
 }
 
@@ -132,16 +132,16 @@ impl<'z> SlicedZone<'z> {
         current
     }
 
-    /// Whether `endpoint` is planned in slice `slice`.
-    pub fn plans(&self, registry: &TxtRegistry, slice: u64, endpoint: &Endpoint) -> bool {
-        self.slicing.of_endpoint(registry, endpoint) == slice
+    /// Whether endpoints named `dns_name` are planned in slice `slice`.
+    pub fn plans(&self, registry: &TxtRegistry, slice: u64, dns_name: &str) -> bool {
+        self.slicing.of_name(registry, dns_name) == slice
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::endpoint::RecordType;
+    use crate::endpoint::{Endpoint, RecordType};
     use crate::registry::txt::TxtRegistryConfig;
 
     fn registry() -> TxtRegistry {
@@ -175,7 +175,11 @@ mod tests {
             let endpoint = Endpoint::new(&name, RecordType::A, ["192.0.2.1"]).unwrap();
             let slice = slicing.of_record(&registry, &record);
             assert_eq!(slicing.of_record(&registry, &txt), slice, "{txt_name}");
-            assert_eq!(slicing.of_endpoint(&registry, &endpoint), slice, "{name}");
+            assert_eq!(
+                slicing.of_name(&registry, &endpoint.dns_name),
+                slice,
+                "{name}"
+            );
         }
         // The slices are used: 200 names do not all land in one of 100.
         let used: std::collections::BTreeSet<u64> = (0..200)
