@@ -9,6 +9,7 @@
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -467,8 +468,8 @@ impl fmt::Display for EndpointKey {
 pub struct ZoneRecord {
     /// The provider's record id (32 hex characters at Cloudflare).
     pub id: String,
-    /// The id of the zone holding the record.
-    pub zone_id: String,
+    /// The id of the zone holding the record, shared by the zone's records.
+    pub zone_id: Arc<str>,
     /// Normalised name.
     pub name: String,
     pub record_type: RecordType,
@@ -492,7 +493,7 @@ impl ZoneRecord {
     /// proxied, no comment, tags or priority.
     pub fn new(
         id: impl Into<String>,
-        zone_id: impl Into<String>,
+        zone_id: impl Into<Arc<str>>,
         name: impl Into<String>,
         record_type: RecordType,
         content: impl Into<String>,

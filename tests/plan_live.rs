@@ -15,7 +15,7 @@ async fn plan_reads_the_live_zone_and_writes_nothing() {
     let records: Vec<RecordRequest> = parse_record_list(&zone)
         .unwrap()
         .iter()
-        .map(|r| RecordRequest::from(&r.to_zone_record("").unwrap()))
+        .map(|r| RecordRequest::from(&r.to_zone_record(&"".into()).unwrap()))
         .collect();
     handle.put_records("example.com", records).unwrap();
     let token = handle.token().unwrap().to_string();

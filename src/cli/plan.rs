@@ -109,7 +109,7 @@ fn read_zone_file(path: &Path, args: &PlanArgs, config: &Config) -> anyhow::Resu
             file.outside_zones += 1;
             continue;
         };
-        match record.to_zone_record(&zone.id) {
+        match record.to_zone_record(&zone.id.as_str().into()) {
             Ok(r) => file.records.push(r),
             Err(_) => file.unsupported += 1,
         }

@@ -136,7 +136,7 @@ async fn seeded_sandbox(
     handle.add_zone(&zone_name, ZonePlan::Free)?;
     let requests: Vec<RecordRequest> = records
         .iter()
-        .filter_map(|r| r.to_zone_record("").ok())
+        .filter_map(|r| r.to_zone_record(&"".into()).ok())
         .map(|r| RecordRequest::from(&r))
         .collect();
     let count = requests.len();

@@ -75,7 +75,9 @@ pub struct ObjectView {
 
 /// The desired state, shared between the watchers and the reconcile loop.
 pub struct State {
-    objects: Mutex<BTreeMap<ObjectKey, Entry>>,
+    /// Entries boxed: a B-tree node has room for eleven, and most of a node
+    /// is empty room, so it holds pointers rather than entries.
+    objects: Mutex<BTreeMap<ObjectKey, Box<Entry>>>,
     version: watch::Sender<u64>,
     /// When the oldest change not yet reconciled happened (for the
     /// event-to-apply delay).
@@ -121,7 +123,7 @@ impl State {
             {
                 objects.remove(&key);
             } else {
-                objects.insert(key, entry);
+                objects.insert(key, Box::new(entry));
             }
             changed
         };

@@ -10,9 +10,9 @@ pub mod desired;
 mod health;
 mod report;
 mod summary;
+mod view;
 mod watch;
 
-use std::collections::BTreeSet;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,9 +23,10 @@ use tokio::sync::watch as channel;
 use self::desired::State;
 use self::health::Health;
 use self::summary::PassSummary;
+use self::view::ZoneView;
 use self::watch::WatchScope;
 use crate::config::{Config, SourceKind};
-use crate::endpoint::{Zone, ZoneRecord};
+use crate::endpoint::Zone;
 use crate::plan::slices::{SlicedZone, Slicing};
 use crate::plan::{self, Action, PlanConfig};
 use crate::provider::cloudflare::apply::ApplyReport;
@@ -359,7 +360,7 @@ struct Reconciler {
     plan_config: PlanConfig,
     state: Arc<State>,
     /// The zone as of the last read plus flaredns's own writes since.
-    view: Option<Vec<ZoneRecord>>,
+    view: Option<ZoneView>,
     dry_run: bool,
     /// `--plan-slice-size`.
     slice_size: usize,
@@ -460,8 +461,8 @@ impl Reconciler {
             // The old view goes first: two copies of a large zone would double
             // the peak.
             self.view = None;
-            match self.provider.read(&self.plan_config.zones).await {
-                Ok(records) => self.view = Some(records),
+            match self.provider.read_pages(&self.plan_config.zones).await {
+                Ok(pages) => self.view = Some(ZoneView::from_chunks(pages)),
                 Err(error) => {
                     tracing::error!(%error, "cannot read the zone");
                     self.metrics.registry_errors.inc();
@@ -477,11 +478,13 @@ impl Reconciler {
         // A name has a record and its ownership record, or is yet to be made.
         let names = (records_count / 2).max(self.state.endpoint_count());
         let slicing = Slicing::for_names(names, self.slice_size);
-        let zone = SlicedZone::new(&self.registry, &view, slicing);
+        let zone = SlicedZone::new(&self.registry, view.iter(), slicing);
         let zones = &self.plan_config.zones;
         let keep_changes = !self.dry_run && self.reporter.tells_of_changes();
         let mut summary = PassSummary::default();
         let mut report = ApplyReport::default();
+        // What each apply wrote, kept apart for the view (see `ZoneView`).
+        let mut written = Vec::new();
         // Units whose batch is not full yet: they wait for the next slice's.
         let mut waiting = Vec::new();
         for slice in 0..slicing.count() {
@@ -514,7 +517,9 @@ impl Reconciler {
             if ready.is_empty() {
                 continue;
             }
-            report.absorb(self.provider.apply(&ready, zones).await);
+            let mut applied = self.provider.apply(&ready, zones).await;
+            written.push(std::mem::take(&mut applied.written));
+            report.absorb(applied);
             if let Some(since) = pending_since.take() {
                 self.metrics
                     .event_to_apply
@@ -534,8 +539,14 @@ impl Reconciler {
                 .await;
         }
         drop(zone);
-        self.view = Some(view);
-        self.update_view(&mut report);
+        if report.must_stop() {
+            // The zone is read again before anything else is planned.
+            self.view = None;
+        } else {
+            let mut view = view;
+            view.update(&report.deleted, written);
+            self.view = Some(view);
+        }
         tracing::info!(
             desired = summary.desired_endpoints,
             current = records_count,
@@ -696,50 +707,6 @@ impl Reconciler {
         }
         m.reconcile_duration
             .observe(started.elapsed().as_secs_f64());
-    }
-
-    /// Keeps the zone view in step with flaredns's own writes, so that an
-    /// event-driven pass needs no listing: the written records are moved out of
-    /// the report into the view, in O((view + written) log written).
-    fn update_view(&mut self, report: &mut ApplyReport) {
-        if report.needs_reread || report.stopped.is_some() {
-            self.view = None;
-            return;
-        }
-        let Some(view) = self.view.as_mut() else {
-            return;
-        };
-        let deleted: BTreeSet<&str> = report.deleted.iter().map(String::as_str).collect();
-        view.retain(|r| !deleted.contains(r.id.as_str()));
-        let mut written = std::mem::take(&mut report.written);
-        if view.is_empty() {
-            // An initial sync: what was written is the view.
-            *view = written;
-            return;
-        }
-        // Written records by id, as indices, so that each can be moved into
-        // the view (an id keeps its place in the order when swapped).
-        let mut by_id: Vec<usize> = (0..written.len()).collect();
-        by_id.sort_unstable_by(|&a, &b| written[a].id.cmp(&written[b].id));
-        let mut placed = vec![false; written.len()];
-        for existing in view.iter_mut() {
-            let found = by_id.binary_search_by(|&i| written[i].id.as_str().cmp(&existing.id));
-            if let Ok(k) = found
-                && !placed[by_id[k]]
-            {
-                std::mem::swap(existing, &mut written[by_id[k]]);
-                placed[by_id[k]] = true;
-            }
-        }
-        drop(by_id);
-        // Exactly the room the new records need: a doubling view would keep
-        // up to half of itself unused for good.
-        view.reserve_exact(placed.iter().filter(|p| !**p).count());
-        let new = written
-            .into_iter()
-            .zip(placed)
-            .filter(|(_, placed)| !placed);
-        view.extend(new.map(|(record, _)| record));
     }
 }
 

@@ -80,22 +80,27 @@ impl Slicing {
 /// and the ownership records that claim nothing in any slice.
 pub struct SlicedZone<'z> {
     slicing: Slicing,
-    records: &'z [ZoneRecord],
+    records: Vec<&'z ZoneRecord>,
     /// The slice of each record, in order (empty with one slice).
     slice_of_record: Vec<u64>,
     dangling: Vec<OwnershipRecord<'z>>,
 }
 
 impl<'z> SlicedZone<'z> {
-    pub fn new(registry: &TxtRegistry, records: &'z [ZoneRecord], slicing: Slicing) -> Self {
+    pub fn new(
+        registry: &TxtRegistry,
+        records: impl IntoIterator<Item = &'z ZoneRecord>,
+        slicing: Slicing,
+    ) -> Self {
         let mut zone = SlicedZone {
             slicing,
-            records,
+            records: records.into_iter().collect(),
             slice_of_record: Vec::new(),
             dangling: Vec::new(),
         };
         if slicing.count() > 1 {
-            zone.slice_of_record = records
+            zone.slice_of_record = zone
+                .records
                 .iter()
                 .map(|r| slicing.of_record(registry, r))
                 .collect();
@@ -114,12 +119,11 @@ impl<'z> SlicedZone<'z> {
     /// The records of slice `slice`.
     fn records_of(&self, slice: u64) -> impl Iterator<Item = &'z ZoneRecord> + '_ {
         let every = self.slicing.count() == 1;
-        let records: &'z [ZoneRecord] = self.records;
-        records
+        self.records
             .iter()
             .enumerate()
             .filter(move |(i, _)| every || self.slice_of_record[*i] == slice)
-            .map(|(_, r)| r)
+            .map(|(_, r)| *r)
     }
 
     /// Slice `slice` of the zone, resolved, with every ownership record that

@@ -74,7 +74,7 @@ impl InMemoryZones {
 fn to_record(id: String, zone_id: &str, spec: &RecordSpec) -> ZoneRecord {
     ZoneRecord {
         id,
-        zone_id: zone_id.to_string(),
+        zone_id: zone_id.into(),
         name: normalize_name(&spec.name),
         record_type: spec.record_type,
         content: spec.content.clone(),

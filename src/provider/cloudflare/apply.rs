@@ -69,13 +69,7 @@ impl ApplyReport {
         self.applied += later.applied;
         self.refused.extend(later.refused);
         self.converged += later.converged;
-        if self.written.is_empty() {
-            self.written = later.written;
-        } else {
-            // Exactly the room needed: this becomes the zone view.
-            self.written.reserve_exact(later.written.len());
-            self.written.extend(later.written);
-        }
+        self.written.extend(later.written);
         self.deleted.extend(later.deleted);
         self.needs_reread |= later.needs_reread;
         if self.stopped.is_none() {
@@ -170,9 +164,10 @@ async fn send_parts(
                     .into_iter()
                     .chain(response.puts)
                     .chain(response.posts);
+                let zone: std::sync::Arc<str> = zone_id.into();
                 report
                     .written
-                    .extend(records.filter_map(|r| r.to_zone_record(zone_id).ok()));
+                    .extend(records.filter_map(|r| r.to_zone_record(&zone).ok()));
                 tracing::debug!(zone = zone_id, operations, "batch applied");
             }
             // Not a refused credential (see `is_refusal`): that refuses every

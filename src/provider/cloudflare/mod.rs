@@ -120,33 +120,39 @@ impl Cloudflare {
     /// Every record of the zones, in one listing per zone. Records of types
     /// flaredns does not read are left out (they are never touched).
     pub async fn read(&self, zones: &[Zone]) -> Result<Vec<ZoneRecord>, ApiError> {
-        let mut records = Vec::new();
+        let pages = self.read_pages(zones).await?;
+        let mut records = Vec::with_capacity(pages.iter().map(Vec::len).sum());
+        for page in pages {
+            records.extend(page);
+        }
+        Ok(records)
+    }
+
+    /// [`Cloudflare::read`], page by page: each page's records in a vector of
+    /// their own, so that a large zone is never copied into a larger vector.
+    pub async fn read_pages(&self, zones: &[Zone]) -> Result<Vec<Vec<ZoneRecord>>, ApiError> {
+        let mut pages = Vec::new();
         for zone in zones {
+            // One copy of the id, shared by the zone's records.
+            let zone_id: std::sync::Arc<str> = zone.id.as_str().into();
             let mut unsupported = 0usize;
-            let mut first_page = true;
             self.client
-                .list_records(&zone.id, self.settings.records_per_page, |page, total| {
-                    if first_page {
-                        // Room for the whole zone at once: growing by doubling
-                        // would leave up to half of a large view unused. The
-                        // count comes from the server, hence the cap.
-                        let total = usize::try_from(total).unwrap_or(usize::MAX);
-                        records.reserve_exact(total.clamp(page.len(), RESERVE_CAP));
-                        first_page = false;
-                    }
+                .list_records(&zone.id, self.settings.records_per_page, |page, _| {
+                    let mut records = Vec::with_capacity(page.len());
                     for listed in page {
-                        match listed.into_zone_record(&zone.id) {
+                        match listed.into_zone_record(&zone_id) {
                             Ok(record) => records.push(record),
                             Err(_) => unsupported += 1,
                         }
                     }
+                    pages.push(records);
                 })
                 .await?;
             if unsupported > 0 {
                 tracing::debug!(zone = %zone.name, count = unsupported, "records of types flaredns does not read");
             }
         }
-        Ok(records)
+        Ok(pages)
     }
 
     /// The batch limit for a zone.
@@ -184,9 +190,6 @@ impl Cloudflare {
         }
     }
 }
-
-/// The most records a listing makes room for ahead of reading them.
-const RESERVE_CAP: usize = 200_000;
 
 /// Whether a zone is needed: its name passes the domain filter, or a filter
 /// names a domain inside it (`--domain-filter=apps.example.com` needs zone

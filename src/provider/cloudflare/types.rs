@@ -10,6 +10,8 @@
 //! [`parse_record_list`] reads a zone's records as users save them from the live
 //! API, for `flaredns plan --zone-file`.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
@@ -320,7 +322,7 @@ impl DnsRecord {
     /// The record in flaredns's vocabulary: name normalised, type parsed, an empty
     /// comment read as no comment. `zone_id` is the zone the record was listed
     /// from (the record's own `zone_id` is legacy and often absent).
-    pub fn to_zone_record(&self, zone_id: &str) -> Result<ZoneRecord, UnsupportedRecord> {
+    pub fn to_zone_record(&self, zone_id: &Arc<str>) -> Result<ZoneRecord, UnsupportedRecord> {
         ListedRecord {
             id: self.id.clone(),
             name: self.name.clone(),
@@ -362,7 +364,7 @@ pub struct ListedRecord {
 
 impl ListedRecord {
     /// [`DnsRecord::to_zone_record`], moving the strings instead of copying them.
-    pub fn into_zone_record(self, zone_id: &str) -> Result<ZoneRecord, UnsupportedRecord> {
+    pub fn into_zone_record(self, zone_id: &Arc<str>) -> Result<ZoneRecord, UnsupportedRecord> {
         let Ok(record_type) = self.record_type.parse::<RecordType>() else {
             return Err(UnsupportedRecord {
                 id: self.id,
@@ -372,7 +374,7 @@ impl ListedRecord {
         };
         Ok(ZoneRecord {
             id: self.id,
-            zone_id: zone_id.to_string(),
+            zone_id: Arc::clone(zone_id),
             name: normalize_owned_name(self.name),
             record_type,
             content: self.content,
@@ -390,10 +392,11 @@ pub fn zone_records(
     records: &[DnsRecord],
     zone_id: &str,
 ) -> (Vec<ZoneRecord>, Vec<UnsupportedRecord>) {
+    let zone_id: Arc<str> = zone_id.into();
     let mut known = Vec::with_capacity(records.len());
     let mut unknown = Vec::new();
     for record in records {
-        match record.to_zone_record(zone_id) {
+        match record.to_zone_record(&zone_id) {
             Ok(r) => known.push(r),
             Err(e) => unknown.push(e),
         }
@@ -686,10 +689,10 @@ mod tests {
         let record: DnsRecord = serde_json::from_str(RECORD).unwrap();
         assert_eq!(record.comment, None);
         assert_eq!(record.settings, Some(RecordSettings::default()));
-        let zr = record.to_zone_record("zone1").unwrap();
+        let zr = record.to_zone_record(&"zone1".into()).unwrap();
         assert_eq!(zr.name, "www.example.com");
         assert_eq!(zr.record_type, RecordType::A);
-        assert_eq!(zr.zone_id, "zone1");
+        assert_eq!(&*zr.zone_id, "zone1");
         assert!(zr.proxied);
         assert_eq!(zr.ttl, 1);
     }
@@ -702,7 +705,7 @@ mod tests {
         assert_eq!(record.comment, None);
         v["comment"] = Value::String(String::new());
         let record: DnsRecord = serde_json::from_value(v).unwrap();
-        assert_eq!(record.to_zone_record("z").unwrap().comment, None);
+        assert_eq!(record.to_zone_record(&"z".into()).unwrap().comment, None);
     }
 
     #[test]
@@ -839,7 +842,7 @@ mod tests {
     #[test]
     fn record_requests_round_trip_from_zone_records() {
         let record: DnsRecord = serde_json::from_str(RECORD).unwrap();
-        let zr = record.to_zone_record("z").unwrap();
+        let zr = record.to_zone_record(&"z".into()).unwrap();
         let request = RecordRequest::from(&zr);
         assert_eq!(
             serde_json::to_value(&request).unwrap(),
