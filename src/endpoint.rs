@@ -467,7 +467,7 @@ impl fmt::Display for EndpointKey {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ZoneRecord {
     /// The provider's record id (32 hex characters at Cloudflare).
-    pub id: String,
+    pub id: Box<str>,
     /// The id of the zone holding the record, shared by the zone's records.
     pub zone_id: Arc<str>,
     /// Normalised name.
@@ -475,7 +475,7 @@ pub struct ZoneRecord {
     pub record_type: RecordType,
     /// The content exactly as the provider returned it; TXT content includes the
     /// surrounding double quotes that ExternalDNS writes.
-    pub content: String,
+    pub content: Box<str>,
     /// TTL in seconds, 1 meaning "automatic".
     pub ttl: u32,
     pub proxied: bool,
@@ -499,11 +499,11 @@ impl ZoneRecord {
         content: impl Into<String>,
     ) -> Self {
         ZoneRecord {
-            id: id.into(),
+            id: id.into().into_boxed_str(),
             zone_id: zone_id.into(),
             name: name.into(),
             record_type,
-            content: content.into(),
+            content: content.into().into_boxed_str(),
             ttl: 1,
             proxied: false,
             comment: None,
@@ -525,7 +525,8 @@ impl ZoneRecord {
                 None => host,
             };
         }
-        normalize_target(self.record_type, &self.content).unwrap_or_else(|_| self.content.clone())
+        normalize_target(self.record_type, &self.content)
+            .unwrap_or_else(|_| self.content.to_string())
     }
 }
 

@@ -303,7 +303,7 @@ fn check_records(expected: &[ExpectedRecord], after: &[ZoneRecord]) {
             .find(|r| {
                 r.name == name
                     && r.record_type.as_str() == e.record_type
-                    && e.content.as_ref().is_none_or(|c| &r.content == c)
+                    && e.content.as_ref().is_none_or(|c| *r.content == **c)
             })
             .unwrap_or_else(|| panic!("no record {e:?} after applying the plan"));
         if let Some(ttl) = e.ttl {

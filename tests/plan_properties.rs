@@ -259,8 +259,8 @@ fn owned_ids(registry: &TxtRegistry, records: &[ZoneRecord]) -> BTreeSet<String>
     let mut ids = BTreeSet::new();
     for c in &state.endpoints {
         if c.ownership == flaredns::registry::Ownership::Owned {
-            ids.extend(c.records.iter().map(|r| r.id.clone()));
-            ids.extend(c.ownership_records.iter().map(|o| o.record.id.clone()));
+            ids.extend(c.records.iter().map(|r| r.id.to_string()));
+            ids.extend(c.ownership_records.iter().map(|o| o.record.id.to_string()));
         }
     }
     ids.extend(
@@ -268,7 +268,7 @@ fn owned_ids(registry: &TxtRegistry, records: &[ZoneRecord]) -> BTreeSet<String>
             .dangling_ownership
             .iter()
             .filter(|o| o.labels.get("owner").map(String::as_str) == Some(OWNER))
-            .map(|o| o.record.id.clone()),
+            .map(|o| o.record.id.to_string()),
     );
     ids
 }
@@ -302,7 +302,7 @@ proptest! {
         let state = registry.resolve(&records);
         let plan = plan::compute(desired, &state, &registry, &config(policy, &filter, false));
         for record in touched(&plan) {
-            prop_assert!(owned.contains(&record.id), "touched a record we do not own: {record:?}");
+            prop_assert!(owned.contains(&*record.id), "touched a record we do not own: {record:?}");
         }
     }
 

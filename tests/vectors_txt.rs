@@ -578,11 +578,11 @@ fn check_nothing_lost(case: &str, zone: &[ZoneRecord], state: &CurrentState) {
                 .chain(e.ownership_records.iter().map(|o| &o.record))
         })
         .chain(state.dangling_ownership.iter().map(|o| &o.record))
-        .map(|r| r.id.as_str())
+        .map(|r| &*r.id)
         .collect();
     ids.sort();
     ids.dedup();
-    let mut all: Vec<&str> = zone.iter().map(|r| r.id.as_str()).collect();
+    let mut all: Vec<&str> = zone.iter().map(|r| &*r.id).collect();
     all.sort();
     assert_eq!(ids, all, "{case}: every record accounted for");
 }
@@ -654,7 +654,7 @@ fn check_encrypted_zone(
         let claim = cname
             .ownership_records
             .iter()
-            .find(|o| o.record.name == name && o.record.content == content)
+            .find(|o| o.record.name == name && &*o.record.content == content)
             .unwrap_or_else(|| panic!("{case}: {name} not listed with the CNAME"));
         assert_eq!(claim.format, TxtFormat::New, "{case}");
         assert_eq!(

@@ -61,7 +61,7 @@ impl ZoneView {
         if !deleted.is_empty() {
             let deleted: BTreeSet<&str> = deleted.iter().map(String::as_str).collect();
             for chunk in &mut self.chunks {
-                chunk.retain(|r| !deleted.contains(r.id.as_str()));
+                chunk.retain(|r| !deleted.contains(&*r.id));
             }
             self.chunks.retain(|c| !c.is_empty());
         }
@@ -76,8 +76,7 @@ impl ZoneView {
             by_id.sort_unstable_by(|a, b| written[a.0][a.1].id.cmp(&written[b.0][b.1].id));
             let mut placed: Vec<Vec<bool>> = written.iter().map(|c| vec![false; c.len()]).collect();
             for existing in self.chunks.iter_mut().flatten() {
-                let found =
-                    by_id.binary_search_by(|&(c, i)| written[c][i].id.as_str().cmp(&existing.id));
+                let found = by_id.binary_search_by(|&(c, i)| written[c][i].id.cmp(&existing.id));
                 if let Ok(k) = found {
                     let (c, i) = by_id[k];
                     if !placed[c][i] {
@@ -110,7 +109,7 @@ mod tests {
     fn sorted(view: &ZoneView) -> Vec<(String, String)> {
         let mut records: Vec<_> = view
             .iter()
-            .map(|r| (r.id.clone(), r.content.clone()))
+            .map(|r| (r.id.to_string(), r.content.to_string()))
             .collect();
         records.sort();
         records

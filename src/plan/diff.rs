@@ -109,7 +109,7 @@ pub fn count_claims<'a>(state: &'a CurrentState<'a>) -> HashMap<&'a str, usize> 
     let mut claims = HashMap::with_capacity(state.endpoints.len());
     for c in &state.endpoints {
         for o in &c.ownership_records {
-            *claims.entry(o.record.id.as_str()).or_insert(0) += 1;
+            *claims.entry(&*o.record.id).or_insert(0) += 1;
         }
     }
     claims
@@ -240,7 +240,10 @@ impl Context<'_> {
         }
         let mut released: BTreeMap<String, (usize, ZoneRecord)> = BTreeMap::new();
         for record in ops.released_ownership.drain(..) {
-            released.entry(record.id.clone()).or_insert((0, record)).0 += 1;
+            released
+                .entry(record.id.to_string())
+                .or_insert((0, record))
+                .0 += 1;
         }
         for (id, (count, record)) in released {
             if self.claims.get(id.as_str()).copied().unwrap_or(0) <= count {
@@ -674,7 +677,7 @@ fn updated_spec(d: &Endpoint, record: &ZoneRecord, zone: &Zone) -> RecordSpec {
     RecordSpec {
         name: record.name.clone(),
         record_type: record.record_type,
-        content: record.content.clone(),
+        content: record.content.to_string(),
         ttl,
         proxied,
         comment: d.cloudflare.comment.clone(),

@@ -229,16 +229,16 @@ impl Report<'_> {
                     let (verb, name, t, content, detail) = match op {
                         RecordOp::Create { record } => (
                             "create",
-                            &record.name,
+                            record.name.as_str(),
                             record.record_type,
-                            &record.content,
+                            record.content.as_str(),
                             format!("ttl {} proxied {}", record.ttl, record.proxied),
                         ),
                         RecordOp::Update { before, after } => (
                             "update",
-                            &after.name,
+                            after.name.as_str(),
                             after.record_type,
-                            &after.content,
+                            after.content.as_str(),
                             format!(
                                 "id {} ttl {} proxied {}",
                                 before.id, after.ttl, after.proxied
@@ -246,17 +246,17 @@ impl Report<'_> {
                         ),
                         RecordOp::Delete { record } => (
                             "delete",
-                            &record.name,
+                            record.name.as_str(),
                             record.record_type,
-                            &record.content,
+                            &*record.content,
                             format!("id {}", record.id),
                         ),
                     };
                     rows.push(vec![
                         verb.to_string(),
-                        name.clone(),
+                        name.to_string(),
                         t.to_string(),
-                        content.clone(),
+                        content.to_string(),
                         detail,
                     ]);
                 }

@@ -72,6 +72,15 @@ impl Slicing {
         if self.count == 1 {
             return 0;
         }
+        // A lower-case name without a leading `*` is its own lookup name:
+        // no copy for the common case, as this runs per endpoint and slice.
+        let plain = !dns_name.starts_with('*')
+            && !dns_name
+                .bytes()
+                .any(|b| b.is_ascii_uppercase() || !b.is_ascii());
+        if plain {
+            return self.of_key(dns_name);
+        }
         self.of_key(&registry.name_mapper().lookup_name(dns_name))
     }
 }
@@ -190,6 +199,21 @@ mod tests {
             .map(|i| slicing.of_key(&format!("h{i}.example.com")))
             .collect();
         assert!(used.len() > 50, "{used:?}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn a_name_falls_in_the_slice_of_its_lookup_name(name in "[*]?[a-zA-Z0-9.-]{0,20}") {
+            let registry = TxtRegistry::new(TxtRegistryConfig {
+                owner_id: "me".to_string(),
+                wildcard_replacement: "any".to_string(),
+                ..Default::default()
+            })
+            .unwrap();
+            let slicing = Slicing::for_names(100, 1);
+            let lookup = registry.name_mapper().lookup_name(&name);
+            proptest::prop_assert_eq!(slicing.of_name(&registry, &name), slicing.of_key(&lookup));
+        }
     }
 
     #[test]

@@ -53,13 +53,13 @@ impl InMemoryZones {
                     && let Some(r) = self.records.iter_mut().find(|r| r.id == before.id)
                 {
                     let id = r.id.clone();
-                    *r = to_record(id, &unit.zone_id, after);
+                    *r = to_record(id.to_string(), &unit.zone_id, after);
                 }
             }
             for op in &unit.operations {
                 if let RecordOp::Create { record } = op {
                     let mut id = format!("{:032x}", self.next_id);
-                    while self.records.iter().any(|r| r.id == id) {
+                    while self.records.iter().any(|r| *r.id == *id) {
                         self.next_id += 1;
                         id = format!("{:032x}", self.next_id);
                     }
@@ -73,11 +73,11 @@ impl InMemoryZones {
 
 fn to_record(id: String, zone_id: &str, spec: &RecordSpec) -> ZoneRecord {
     ZoneRecord {
-        id,
+        id: id.into_boxed_str(),
         zone_id: zone_id.into(),
         name: normalize_name(&spec.name),
         record_type: spec.record_type,
-        content: spec.content.clone(),
+        content: spec.content.as_str().into(),
         ttl: if spec.proxied { 1 } else { spec.ttl },
         proxied: spec.proxied,
         comment: spec.comment.clone(),

@@ -243,7 +243,7 @@ impl TxtRegistry {
     pub fn content_for(&self, labels: &Labels, existing: Option<&OwnershipRecord>) -> String {
         match existing {
             Some(existing) if labels::same_labels(&existing.labels, labels) => {
-                existing.record.content.clone()
+                existing.record.content.to_string()
             }
             _ => self.encode_labels(&labels::without_nonce(labels)),
         }

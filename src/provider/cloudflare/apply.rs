@@ -221,10 +221,10 @@ pub fn batch_request(parts: &[UnitPart<'_>]) -> BatchRequest {
         for op in &part.unit.operations[part.range.clone()] {
             match op {
                 RecordOp::Delete { record } => request.deletes.push(RecordId {
-                    id: record.id.clone(),
+                    id: record.id.to_string(),
                 }),
                 RecordOp::Update { before, after } => request.patches.push(WithId {
-                    id: before.id.clone(),
+                    id: before.id.to_string(),
                     body: patch(before, after),
                 }),
                 RecordOp::Create { record } => request.posts.push(post(record)),
@@ -250,7 +250,7 @@ fn post(spec: &RecordSpec) -> RecordRequest {
 /// A PATCH body with only what differs.
 fn patch(before: &ZoneRecord, after: &RecordSpec) -> RecordPatch {
     let mut patch = RecordPatch::default();
-    if before.content != after.content {
+    if *before.content != *after.content {
         patch.content = Some(after.content.clone());
     }
     if before.ttl != after.ttl {

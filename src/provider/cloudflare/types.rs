@@ -373,11 +373,11 @@ impl ListedRecord {
             });
         };
         Ok(ZoneRecord {
-            id: self.id,
+            id: self.id.into_boxed_str(),
             zone_id: Arc::clone(zone_id),
             name: normalize_owned_name(self.name),
             record_type,
-            content: self.content,
+            content: self.content.into_boxed_str(),
             ttl: self.ttl,
             proxied: self.proxied,
             comment: self.comment.filter(|c| !c.is_empty()),
@@ -452,7 +452,7 @@ impl From<&ZoneRecord> for RecordRequest {
         RecordRequest {
             name: r.name.clone(),
             record_type: r.record_type,
-            content: r.content.clone(),
+            content: r.content.to_string(),
             ttl: r.ttl,
             proxied: r.proxied,
             comment: r.comment.clone(),

@@ -306,7 +306,7 @@ mod tests {
         );
         let web = find(&state, "web.example.com", RecordType::A);
         assert_eq!(web.endpoint.targets, vec!["192.0.2.1", "192.0.2.2"]);
-        let ids: Vec<_> = web.records.iter().map(|r| r.id.as_str()).collect();
+        let ids: Vec<_> = web.records.iter().map(|r| &*r.id).collect();
         assert_eq!(ids, vec!["1", "2"]);
         assert_eq!(web.endpoint.ttl, Some(120));
         assert_eq!(web.endpoint.cloudflare.proxied, Some(false));
@@ -518,7 +518,7 @@ mod tests {
         let state = r.resolve(&zone_records);
         let web = find(&state, "web.example.com", RecordType::A);
         assert_eq!(web.ownership, Ownership::Owned);
-        assert_eq!(web.ownership_records[0].record.content, txt.content);
+        assert_eq!(*web.ownership_records[0].record.content, *txt.content);
         assert!(
             web.ownership_records[0]
                 .labels
@@ -591,9 +591,9 @@ mod tests {
             let mut ids: Vec<&str> = state
                 .endpoints
                 .iter()
-                .flat_map(|e| e.records.iter().map(|r| r.id.as_str()))
-                .chain(state.dangling_ownership.iter().map(|o| o.record.id.as_str()))
-                .chain(state.endpoints.iter().flat_map(|e| e.ownership_records.iter().map(|o| o.record.id.as_str())))
+                .flat_map(|e| e.records.iter().map(|r| &*r.id))
+                .chain(state.dangling_ownership.iter().map(|o| &*o.record.id))
+                .chain(state.endpoints.iter().flat_map(|e| e.ownership_records.iter().map(|o| &*o.record.id)))
                 .collect();
             ids.sort();
             ids.dedup();
