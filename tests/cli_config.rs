@@ -112,7 +112,8 @@ fn every_flag_has_externaldns_default() {
             "dry_run": false,
             "events": false,
             "min_event_sync_interval": null,
-            "events_emit": []
+            "events_emit": [],
+            "plan_slice_size": 2000
         },
         "kubernetes": {
             "server": null,
@@ -195,6 +196,7 @@ fn every_flag_reaches_the_configuration() {
         "--min-event-sync-interval=10s",
         "--events-emit=RecordReady",
         "--events-emit=RecordError",
+        "--plan-slice-size=500",
         "--server=https://10.0.0.1:6443",
         "--kubeconfig=/etc/kube/config",
         "--kube-api-request-timeout=45s",
@@ -275,7 +277,8 @@ fn every_flag_reaches_the_configuration() {
             "dry_run": true,
             "events": true,
             "min_event_sync_interval": "10s",
-            "events_emit": ["RecordReady", "RecordError"]
+            "events_emit": ["RecordReady", "RecordError"],
+            "plan_slice_size": 500
         },
         "kubernetes": {
             "server": "https://10.0.0.1:6443",
