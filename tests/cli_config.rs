@@ -113,7 +113,7 @@ fn every_flag_has_externaldns_default() {
             "events": false,
             "min_event_sync_interval": null,
             "events_emit": [],
-            "plan_slice_size": 2000
+            "plan_slice_size": 1000
         },
         "kubernetes": {
             "server": null,

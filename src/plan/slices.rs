@@ -25,8 +25,8 @@ use crate::registry::{CurrentState, OwnershipRecord};
 
 /// Names a slice holds by default (`--plan-slice-size`): large enough that the
 /// per-slice work (a scan of the zone and of the desired state) stays small
-/// next to the planning, small enough that a slice takes a few megabytes.
-pub const DEFAULT_SLICE_NAMES: usize = 2_000;
+/// next to the planning, small enough that a slice takes a megabyte or two.
+pub const DEFAULT_SLICE_NAMES: usize = 1_000;
 
 /// How a pass splits the names of a zone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
