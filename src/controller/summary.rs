@@ -83,3 +83,72 @@ impl PassSummary {
         self.units > 0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::endpoint::{Endpoint, RecordType, Zone, ZoneRecord};
+    use crate::plan::{PlanConfig, compute};
+    use crate::registry::txt::{TxtRegistry, TxtRegistryConfig};
+
+    /// Two slices' plans: one creates a name, the other finds one in sync.
+    fn plans() -> (Plan, Plan) {
+        let registry = TxtRegistry::new(TxtRegistryConfig {
+            owner_id: "me".to_string(),
+            ..Default::default()
+        })
+        .unwrap();
+        let config = PlanConfig {
+            zones: vec![Zone {
+                id: "z".to_string(),
+                name: "example.com".to_string(),
+                paid_plan: false,
+            }],
+            ..Default::default()
+        };
+        let endpoint = |name: &str| {
+            Endpoint::new(name, RecordType::A, ["192.0.2.1"])
+                .unwrap()
+                .with_label("resource", "ingress/default/web")
+        };
+        let heritage = "\"heritage=external-dns,external-dns/owner=me,external-dns/resource=ingress/default/web\"";
+        let records = vec![
+            ZoneRecord::new("1", "z", "b.example.com", RecordType::A, "192.0.2.1"),
+            ZoneRecord::new("2", "z", "a-b.example.com", RecordType::Txt, heritage),
+        ];
+        let new = compute(
+            vec![endpoint("a.example.com")],
+            &registry.resolve(&[]),
+            &registry,
+            &config,
+        );
+        let same = compute(
+            vec![endpoint("b.example.com")],
+            &registry.resolve(&records),
+            &registry,
+            &config,
+        );
+        (new, same)
+    }
+
+    #[test]
+    fn slices_add_up_and_changes_are_kept_only_when_asked() {
+        let (new, same) = plans();
+        let mut summary = PassSummary::default();
+        let units = summary.add_plan(new.clone(), false);
+        assert_eq!(units, new.units);
+        summary.add_plan(same.clone(), false);
+        assert_eq!(summary.count(Action::Create), 1);
+        assert_eq!(summary.units, 1);
+        assert_eq!(summary.in_sync_by_type.get(&RecordType::A), Some(&1));
+        assert!(summary.changes.is_empty());
+
+        let mut told = PassSummary::default();
+        told.add_plan(new, true);
+        let change = &told.changes[0];
+        assert_eq!(change.action, Action::Create);
+        assert_eq!(change.resource.as_deref(), Some("ingress/default/web"));
+        // Without the endpoints, which only the log needed.
+        assert!(change.before.is_none() && change.after.is_none());
+    }
+}
