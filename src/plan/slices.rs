@@ -72,15 +72,6 @@ impl Slicing {
         if self.count == 1 {
             return 0;
         }
-        // A lower-case name without a leading `*` is its own lookup name:
-        // no copy for the common case, as this runs per endpoint and slice.
-        let plain = !dns_name.starts_with('*')
-            && !dns_name
-                .bytes()
-                .any(|b| b.is_ascii_uppercase() || !b.is_ascii());
-        if plain {
-            return self.of_key(dns_name);
-        }
         self.of_key(&registry.name_mapper().lookup_name(dns_name))
     }
 }

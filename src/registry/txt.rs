@@ -163,7 +163,7 @@ impl TxtRegistry {
                 return speaks_for;
             }
         }
-        self.mapper.lookup_name(&name)
+        self.mapper.lookup_name(&name).into_owned()
     }
 
     /// The ownership TXT records to write for a new record: new format only (like

@@ -11,6 +11,7 @@
 //!   without any type.
 
 use crate::endpoint::RecordType;
+use std::borrow::Cow;
 
 /// The placeholder `--txt-prefix` and `--txt-suffix` may contain; it stands for
 /// the lower-case record type.
@@ -88,13 +89,22 @@ impl NameMapper {
     /// The name under which TXT records of a record are looked up: the record
     /// name with a leading `*` label replaced by the wildcard replacement (when
     /// one is set), lower-cased.
-    pub fn lookup_name(&self, name: &str) -> String {
+    /// Borrowed when that is the name itself (lower case, no leading `*`):
+    /// the registry and a sliced pass ask it for every name of the zone.
+    pub fn lookup_name<'a>(&self, name: &'a str) -> Cow<'a, str> {
+        let plain = !name.starts_with('*')
+            && !name
+                .bytes()
+                .any(|b| b.is_ascii_uppercase() || !b.is_ascii());
+        if plain {
+            return Cow::Borrowed(name);
+        }
         let (head, rest) = self.split_head(name);
-        match rest {
+        let joined = match rest {
             Some(rest) => format!("{head}.{rest}"),
             None => head.to_string(),
-        }
-        .to_lowercase()
+        };
+        Cow::Owned(joined.to_lowercase())
     }
 
     /// Reads a TXT name back into the name of the record it speaks for and that
@@ -434,6 +444,15 @@ mod tests {
             let m = mapper(prefix, "");
             let txt = m.legacy_name(&name).expect("labels are short");
             prop_assert_eq!(m.parse_txt_name(&txt), (name, None));
+        }
+
+        #[test]
+        fn a_name_without_a_wildcard_is_looked_up_in_lower_case(
+            name in "[a-zA-Z0-9_-]{0,10}(\\.[a-zA-Z0-9*-]{0,10}){0,3}",
+            replacement in "[a-z]{0,4}",
+        ) {
+            let m = NameMapper::new("", "", &replacement);
+            prop_assert_eq!(m.lookup_name(&name), name.to_lowercase());
         }
 
         #[test]
