@@ -9,7 +9,7 @@
 //! the names into slices by a hash of [`TxtRegistry::resolve_key`], and
 //! resolves and plans one slice at a time ([`SlicedZone`]). Together the
 //! slices plan exactly what one plan of the whole zone would
-//! (`tests/plan_properties.rs` checks it).
+//! (`tests/it/plan_properties.rs` checks it).
 //!
 //! One thing crosses names: a new record may reuse a leftover ownership record
 //! of ours found by its TXT name, and a TXT name does not always read back to

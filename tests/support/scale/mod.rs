@@ -1,4 +1,4 @@
-//! The scale harness shared by `benches/scale.rs` and `tests/scale.rs`: it
+//! The scale harness shared by `benches/scale.rs` and `tests/it/scale.rs`: it
 //! builds worlds (the Kubernetes API test server and the Cloudflare sandbox in
 //! this process, the flaredns binary as a child process), runs the scenarios
 //! and gathers one [`Report`].

@@ -1,7 +1,7 @@
 //! The batch endpoint over HTTP: execution order, all-or-nothing, partial
 //! patches and overwriting puts, and the per-plan size limits.
 
-mod sandbox_support;
+use crate::sandbox_support;
 
 use flaredns::endpoint::RecordType;
 use flaredns::provider::cloudflare::types::RecordRequest;

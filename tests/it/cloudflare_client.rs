@@ -5,7 +5,7 @@
 //! (request bodies in write mode, answers in read mode) and the sandbox's
 //! history: no A record ever existed without its ownership TXT record.
 
-mod sandbox_support;
+use crate::sandbox_support;
 
 use std::time::Duration;
 

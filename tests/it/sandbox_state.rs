@@ -1,6 +1,6 @@
 //! The state file, the call log and the history of zone states.
 
-mod sandbox_support;
+use crate::sandbox_support;
 
 use flaredns::provider::cloudflare::types::DnsRecord;
 use flaredns::sandbox::{

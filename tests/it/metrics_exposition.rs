@@ -2,7 +2,7 @@
 //! format passes `promtool check metrics` (Debian's `prometheus` package; the
 //! test command installs it), and a scraper that prefers OpenMetrics gets it.
 
-mod support;
+use crate::support;
 
 use std::io::Write;
 use std::process::{Command, Stdio};

@@ -1,7 +1,7 @@
 //! `flaredns config`: what every flag, variable and credential resolves to,
 //! checked through the real binary.
 
-mod support;
+use crate::support;
 
 use std::process::Output;
 

@@ -11,7 +11,7 @@
 //! its own, so that the file's time is that of its slowest faults (the client's
 //! 30-second time-out and the 15-second lease), not their sum.
 
-mod support;
+use crate::support;
 
 use std::time::{Duration, Instant};
 

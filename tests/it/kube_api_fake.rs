@@ -2,7 +2,7 @@
 //! kube client, watcher, reflector, event recorder and lease manager: the
 //! protocol details the controller's integration tests rely on.
 
-mod support;
+use crate::support;
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};

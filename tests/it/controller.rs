@@ -2,7 +2,7 @@
 //! server through the real kube client, writing to the Cloudflare sandbox through
 //! the real Cloudflare client.
 
-mod support;
+use crate::support;
 
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! The soak loop of `benches/soak.rs`, run briefly with a fixed seed so that CI
 //! exercises it: 20 seconds of churn and faults, then every invariant.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Command lines flaredns refuses: the exit status and what the message says,
 //! checked through the real binary.
 
-mod support;
+use crate::support;
 
 use support::flaredns;
 

@@ -3,7 +3,7 @@
 //! place. Counts only; times and memory are the benchmark's business
 //! (`cargo bench --bench scale`).
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! Cloudflare's published OpenAPI schema, and every error code, status and
 //! limit against the live API's.
 
-mod sandbox_support;
+use crate::sandbox_support;
 
 use flaredns::endpoint::RecordType;
 use flaredns::provider::cloudflare::types::RecordRequest;

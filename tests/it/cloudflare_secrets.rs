@@ -4,7 +4,7 @@
 //! A test binary of its own: it installs a trace-level subscriber, and tracing's
 //! per-callsite filter cache is shared with every test running in the process.
 
-mod sandbox_support;
+use crate::sandbox_support;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};

@@ -1,7 +1,7 @@
 //! The rate limit and the injected faults over HTTP. Assertions are on counts,
 //! statuses, headers and state, never on how long anything took.
 
-mod sandbox_support;
+use crate::sandbox_support;
 
 use std::time::Duration;
 

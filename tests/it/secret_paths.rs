@@ -3,8 +3,8 @@
 //! `flaredns config`, a start-up error, plain HTTP to a remote host) and of a
 //! worker task that panics while holding the client: it appears nowhere.
 
-mod sandbox_support;
-mod support;
+use crate::sandbox_support;
+use crate::support;
 
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};

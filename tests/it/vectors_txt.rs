@@ -22,7 +22,7 @@ use flaredns::registry::txt::{
 use flaredns::registry::{CurrentState, Labels, Ownership, OwnershipRecord, TxtFormat};
 use serde_json::Value;
 
-const VECTORS: &str = include_str!("data/externaldns-vectors.json");
+const VECTORS: &str = include_str!("../data/externaldns-vectors.json");
 
 /// How many vectors of each input shape the file holds.
 const EXPECTED_COUNTS: [(&str, usize); 9] = [
