@@ -33,12 +33,8 @@ pub struct ObjectKey {
 impl ObjectKey {
     /// The `resource` label of the object's records (`service/default/web`).
     pub fn resource_label(&self) -> String {
-        let kind = match self.kind {
-            SourceKind::Ingress => "ingress",
-            SourceKind::Service => "service",
-            SourceKind::Crd => "crd",
-        };
-        format!("{kind}/{}/{}", self.namespace, self.name)
+        let prefix = self.kind.def().resource_prefix;
+        format!("{prefix}/{}/{}", self.namespace, self.name)
     }
 }
 
@@ -117,9 +113,11 @@ impl State {
                     || before.info.generation != entry.info.generation
                     || before.awaiting_data
             });
+            // An object whose status flaredns writes keeps its entry, so
+            // that its status says it asks for nothing.
             if entry.endpoints.is_empty()
                 && entry.problems.is_empty()
-                && key.kind != SourceKind::Crd
+                && !key.kind.def().writes_status
             {
                 objects.remove(&key);
             } else {

@@ -5,9 +5,9 @@
 //! leader election, then the reconcile loop until SIGTERM (or one pass with
 //! `--once`).
 
-mod cluster;
 pub mod desired;
 mod health;
+mod join;
 mod report;
 mod summary;
 mod view;
@@ -24,8 +24,8 @@ use self::desired::State;
 use self::health::Health;
 use self::summary::PassSummary;
 use self::view::ZoneView;
-use self::watch::WatchScope;
-use crate::config::{Config, SourceKind};
+use self::watch::{WatchContext, WatchScope};
+use crate::config::Config;
 use crate::endpoint::Zone;
 use crate::plan::slices::{SlicedZone, Slicing};
 use crate::plan::{self, Action, PlanConfig};
@@ -89,22 +89,18 @@ async fn run_async(config: &Config) -> anyhow::Result<ExitCode> {
         crd_api_version: config.sources.crd_api_version.clone(),
         crd_kind: config.sources.crd_kind.clone(),
     };
+    let context = WatchContext {
+        client: client.clone(),
+        scope,
+        cfg: source_config.clone(),
+        state: state.clone(),
+        metrics: metrics.clone(),
+    };
     let mut synced = Vec::new();
     for kind in &config.sources.kinds {
         let (tx, rx) = channel::channel(false);
         synced.push(rx);
-        let (client, scope, cfg, state, m) = (
-            client.clone(),
-            scope.clone(),
-            source_config.clone(),
-            state.clone(),
-            metrics.clone(),
-        );
-        match kind {
-            SourceKind::Ingress => tokio::spawn(watch::ingresses(client, scope, cfg, state, tx, m)),
-            SourceKind::Service => tokio::spawn(watch::services(client, scope, cfg, state, tx, m)),
-            SourceKind::Crd => tokio::spawn(watch::dns_endpoints(client, scope, cfg, state, tx, m)),
-        };
+        watch::start(kind.def(), &context, tx);
     }
 
     let leader = leader_election(config, client.clone()).await?;

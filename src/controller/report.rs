@@ -154,15 +154,15 @@ impl Reporter {
         applied: &ApplyReport,
     ) {
         let index = PassIndex::new(skipped, changes, applied);
-        // Only the objects there is something to say about: DNSEndpoints (their
-        // status), objects with problems, and those the pass planned for.
+        // Only the objects there is something to say about: those whose status
+        // flaredns writes, objects with problems, and those the pass planned for.
         let mut budget = EVENTS_PER_PASS;
         let mut after: Option<ObjectKey> = None;
         loop {
             // Once the Events budget is spent, only status is left to write.
             let events_left = budget > 0;
             let views = state.views_where(after.as_ref(), VIEWS_PER_PAGE, |key, has_problems| {
-                key.kind == SourceKind::Crd
+                key.kind.def().writes_status
                     || (events_left && (has_problems || index.mentions(&key.resource_label())))
             });
             let Some(last) = views.last() else {
@@ -179,7 +179,7 @@ impl Reporter {
                         budget -= 1;
                     }
                 }
-                if view.key.kind == SourceKind::Crd {
+                if view.key.kind.def().writes_status {
                     let condition = ready_condition(view, &resource, &index);
                     self.write_status(state, view, condition).await;
                 }
@@ -399,10 +399,13 @@ pub fn ready_condition(view: &ObjectView, resource: &str, index: &PassIndex<'_>)
 }
 
 fn object_reference(key: &ObjectKey, uid: Option<String>, crd: &ApiResource) -> ObjectReference {
-    let (api_version, kind) = match key.kind {
-        SourceKind::Ingress => ("networking.k8s.io/v1".to_string(), "Ingress".to_string()),
-        SourceKind::Service => ("v1".to_string(), "Service".to_string()),
-        SourceKind::Crd => (crd.api_version.clone(), crd.kind.clone()),
+    // `--crd-source-apiversion` and `--crd-source-kind` may name another
+    // DNSEndpoint type than the table's.
+    let (api_version, kind) = if key.kind == SourceKind::Crd {
+        (crd.api_version.clone(), crd.kind.clone())
+    } else {
+        let object = key.kind.def().object;
+        (object.api_version.to_string(), object.kind.to_string())
     };
     ObjectReference {
         api_version: Some(api_version),

@@ -1,31 +1,31 @@
 //! Watching the sources: kube-rs watchers whose events go through the pure
 //! source functions straight into [`State`]; no object is kept.
 //!
-//! Nodes, pods and EndpointSlices are watched only for Services that need them
-//! (see `cluster`). Initial lists are paged (500 per page). A watch error is logged and retried
-//! with kube's default backoff; a re-list resets the kind so that objects deleted
-//! while disconnected disappear. A DNSEndpoint that does not deserialise is a
-//! problem on that object, never the end of the stream.
+//! Every kind is watched the way its entry in [`kinds::SOURCES`] says: alone,
+//! or joined with the dependency types it reads (see [`super::join`]), whose
+//! watches start only once a primary needs them. Objects are watched as JSON
+//! and decoded by the source, so one that does not match its schema is a
+//! problem on that object, never the end of the stream. Initial lists are paged
+//! (500 per page). A watch error is logged and retried with kube's default
+//! backoff; a re-list resets the kind so that objects deleted while
+//! disconnected disappear.
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Weak};
 
 use futures::{Stream, StreamExt};
-use k8s_openapi::api::core::v1::{Node, Pod, Service};
-use k8s_openapi::api::discovery::v1::EndpointSlice;
-use k8s_openapi::api::networking::v1::Ingress;
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind};
 use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event};
-use kube::{Api, Client, Resource, ResourceExt};
+use kube::{Api, Client, ResourceExt};
 use tokio::sync::watch;
 
-use super::cluster::{ClusterKind, ServiceMapper, StartWatch};
 use super::desired::{ObjectInfo, ObjectKey, State};
-use crate::crd::DNSEndpoint;
-use crate::problem::{Consequence, ObjectRef, Problem};
-use crate::source::service::{NodeAddresses, PodFacts, SliceFacts};
-use crate::source::{self, SourceConfig, SourceKind, SourceOutput};
+use super::join::{JoinMapper, StartWatch};
+use crate::source::join::{FactId, Join};
+use crate::source::kinds::{JoinKind, ObjectType, SourceDef, Watch};
+use crate::source::service::ServiceJoin;
+use crate::source::{SourceConfig, SourceKind, SourceOutput};
 use crate::telemetry::metrics::{ControllerMetrics, SourceLabels};
 
 /// Objects per page in initial lists: bounded memory however large the cluster.
@@ -46,14 +46,73 @@ pub struct WatchScope {
 /// Tells when a watcher has listed everything once.
 pub type Synced = watch::Sender<bool>;
 
-fn api<K>(client: &Client, namespace: &Option<String>) -> Api<K>
-where
-    K: Resource<Scope = kube::core::NamespaceResourceScope>,
-    <K as Resource>::DynamicType: Default,
-{
+/// What every watch needs.
+#[derive(Clone)]
+pub struct WatchContext {
+    pub client: Client,
+    pub scope: WatchScope,
+    pub cfg: Arc<SourceConfig>,
+    pub state: Arc<State>,
+    pub metrics: Arc<ControllerMetrics>,
+}
+
+/// Starts watching one source kind, as its entry says; `synced` tells when
+/// it has listed everything once.
+pub fn start(def: &'static SourceDef, ctx: &WatchContext, synced: Synced) {
+    let ctx = ctx.clone();
+    match def.watch {
+        Watch::Alone(map) => {
+            tokio::spawn(alone(def, ctx, map, synced));
+        }
+        Watch::Joined(JoinKind::Service) => {
+            let join = ServiceJoin::new(ctx.cfg.clone());
+            tokio::spawn(joined(def, ctx, join, synced));
+        }
+    }
+}
+
+/// The API of one object type, dynamically typed: in `namespace` (or every
+/// namespace) for namespaced types.
+fn dynamic_api(
+    client: &Client,
+    namespace: &Option<String>,
+    resource: &ApiResource,
+    namespaced: bool,
+) -> Api<DynamicObject> {
     match namespace {
-        Some(ns) => Api::namespaced(client.clone(), ns),
-        None => Api::all(client.clone()),
+        Some(ns) if namespaced => Api::namespaced_with(client.clone(), ns, resource),
+        _ => Api::all_with(client.clone(), resource),
+    }
+}
+
+/// The API resource of a type flaredns knows.
+fn api_resource(object_type: &ObjectType) -> ApiResource {
+    let (group, version) = object_type
+        .api_version
+        .rsplit_once('/')
+        .unwrap_or(("", object_type.api_version));
+    let gvk = GroupVersionKind::gvk(group, version, object_type.kind);
+    ApiResource::from_gvk_with_plural(&gvk, object_type.plural)
+}
+
+/// The API resource a source watches: its entry's type, except that
+/// `--crd-source-apiversion` and `--crd-source-kind` name the DNSEndpoint
+/// type to watch.
+fn source_resource(def: &SourceDef, scope: &WatchScope) -> ApiResource {
+    if def.kind != SourceKind::Crd {
+        return api_resource(def.object);
+    }
+    let (group, version) = match scope.crd_api_version.split_once('/') {
+        Some((group, version)) => (group.to_string(), version.to_string()),
+        None => (String::new(), scope.crd_api_version.clone()),
+    };
+    let gvk = GroupVersionKind::gvk(&group, &version, &scope.crd_kind);
+    if (scope.crd_api_version.as_str(), scope.crd_kind.as_str())
+        == (def.object.api_version, def.object.kind)
+    {
+        ApiResource::from_gvk_with_plural(&gvk, def.object.plural)
+    } else {
+        ApiResource::from_gvk(&gvk)
     }
 }
 
@@ -147,32 +206,29 @@ async fn feed<K, S>(
     }
 }
 
-/// A source kind mapped object by object into the state (Ingress, DNSEndpoint).
-struct SourceSink<M, O> {
+/// A source kind mapped object by object into the state.
+struct AloneSink<M> {
     kind: SourceKind,
     state: Arc<State>,
     map: M,
-    observed: O,
 }
 
-impl<K, M, O> Sink<K> for SourceSink<M, O>
+impl<M> Sink<DynamicObject> for AloneSink<M>
 where
-    K: ResourceExt,
-    M: Fn(&K) -> SourceOutput,
-    O: Fn(&K) -> Option<i64>,
+    M: Fn(&DynamicObject) -> SourceOutput,
 {
     type Key = ObjectKey;
 
-    fn key(&self, object: &K) -> ObjectKey {
+    fn key(&self, object: &DynamicObject) -> ObjectKey {
         key_of(self.kind, object)
     }
 
-    fn apply(&self, object: &K) {
-        let info = info_of(object, (self.observed)(object));
+    fn apply(&self, object: &DynamicObject) {
+        let info = info_of(object, observed_generation(object));
         self.state.apply(self.key(object), info, (self.map)(object));
     }
 
-    fn delete(&self, object: &K) {
+    fn delete(&self, object: &DynamicObject) {
         self.state.delete(&self.key(object));
     }
 
@@ -181,251 +237,157 @@ where
     }
 }
 
-/// Services go through the [`ServiceMapper`], which knows the cluster data.
-struct ServiceSink(Arc<ServiceMapper>);
+/// `status.observedGeneration`, for the kinds whose status flaredns writes.
+fn observed_generation(object: &DynamicObject) -> Option<i64> {
+    object
+        .data
+        .pointer("/status/observedGeneration")
+        .and_then(|g| g.as_i64())
+}
 
-impl Sink<Service> for ServiceSink {
+/// The primaries of a joined kind go through its [`JoinMapper`].
+struct PrimarySink<J: Join>(Arc<JoinMapper<J>>, SourceKind);
+
+impl<J: Join> Sink<DynamicObject> for PrimarySink<J> {
     type Key = ObjectKey;
 
-    fn key(&self, service: &Service) -> ObjectKey {
-        key_of(SourceKind::Service, service)
+    fn key(&self, object: &DynamicObject) -> ObjectKey {
+        key_of(self.1, object)
     }
 
-    fn apply(&self, service: &Service) {
-        self.0
-            .service_applied(self.key(service), info_of(service, None), service);
+    fn apply(&self, object: &DynamicObject) {
+        let info = info_of(object, observed_generation(object));
+        self.0.primary_applied(self.key(object), info, object);
     }
 
-    fn delete(&self, service: &Service) {
-        self.0.service_deleted(&self.key(service));
+    fn delete(&self, object: &DynamicObject) {
+        self.0.primary_deleted(&self.key(object));
     }
 
     fn relisted(&self, listed: &BTreeSet<ObjectKey>) {
-        self.0.services_relisted(listed);
+        self.0.primaries_relisted(listed);
     }
 }
 
-/// Nodes, pods or EndpointSlices, reduced on arrival.
-struct ClusterSink {
-    kind: ClusterKind,
-    mapper: Arc<ServiceMapper>,
-    cfg: Arc<SourceConfig>,
+/// The objects of one dependency type of a join, reduced on arrival.
+struct DependencySink<J: Join> {
+    dependency: J::Dependency,
+    mapper: Arc<JoinMapper<J>>,
 }
 
-impl ClusterSink {
-    fn id<K: ResourceExt>(object: &K) -> (String, String) {
-        (object.namespace().unwrap_or_default(), object.name_any())
-    }
+fn fact_id(object: &DynamicObject) -> FactId {
+    (object.namespace().unwrap_or_default(), object.name_any())
 }
 
-impl Sink<Node> for ClusterSink {
-    type Key = (String, String);
-    fn key(&self, node: &Node) -> (String, String) {
-        Self::id(node)
-    }
-    fn apply(&self, node: &Node) {
-        self.mapper.node_applied(NodeAddresses::from_node(node));
-    }
-    fn delete(&self, node: &Node) {
-        self.mapper.node_deleted(&node.name_any());
-    }
-    fn relisted(&self, listed: &BTreeSet<(String, String)>) {
-        self.mapper.cluster_relisted(self.kind, listed);
-    }
-}
+impl<J: Join> Sink<DynamicObject> for DependencySink<J> {
+    type Key = FactId;
 
-impl Sink<Pod> for ClusterSink {
-    type Key = (String, String);
-    fn key(&self, pod: &Pod) -> (String, String) {
-        Self::id(pod)
+    fn key(&self, object: &DynamicObject) -> FactId {
+        fact_id(object)
     }
-    fn apply(&self, pod: &Pod) {
-        self.mapper.pod_applied(PodFacts::from_pod(pod, &self.cfg));
-    }
-    fn delete(&self, pod: &Pod) {
-        let (namespace, name) = Self::id(pod);
-        self.mapper.pod_deleted(&namespace, &name);
-    }
-    fn relisted(&self, listed: &BTreeSet<(String, String)>) {
-        self.mapper.cluster_relisted(self.kind, listed);
-    }
-}
 
-impl Sink<EndpointSlice> for ClusterSink {
-    type Key = (String, String);
-    fn key(&self, slice: &EndpointSlice) -> (String, String) {
-        Self::id(slice)
-    }
-    fn apply(&self, slice: &EndpointSlice) {
-        let (namespace, name) = Self::id(slice);
+    fn apply(&self, object: &DynamicObject) {
         self.mapper
-            .slice_applied(&namespace, &name, SliceFacts::from_slice(slice));
+            .dependency_applied(self.dependency, fact_id(object), object);
     }
-    fn delete(&self, slice: &EndpointSlice) {
-        let (namespace, name) = Self::id(slice);
-        self.mapper.slice_deleted(&namespace, &name);
+
+    fn delete(&self, object: &DynamicObject) {
+        self.mapper
+            .dependency_deleted(self.dependency, fact_id(object));
     }
-    fn relisted(&self, listed: &BTreeSet<(String, String)>) {
-        self.mapper.cluster_relisted(self.kind, listed);
+
+    fn relisted(&self, listed: &BTreeSet<FactId>) {
+        self.mapper.dependency_relisted(self.dependency, listed);
     }
 }
 
-/// Watches Ingresses.
-pub async fn ingresses(
-    client: Client,
-    scope: WatchScope,
-    cfg: Arc<SourceConfig>,
-    state: Arc<State>,
+/// Watches a kind whose objects are mapped alone.
+async fn alone(
+    def: &'static SourceDef,
+    ctx: WatchContext,
+    map: fn(&DynamicObject, &SourceConfig) -> SourceOutput,
     synced: Synced,
-    metrics: Arc<ControllerMetrics>,
 ) {
-    let stream = watcher::watcher(api::<Ingress>(&client, &scope.namespace), config(&scope))
-        .default_backoff();
-    let sink = SourceSink {
-        kind: SourceKind::Ingress,
-        state,
-        map: |ingress: &Ingress| source::ingress::endpoints(ingress, &cfg),
-        observed: |_: &Ingress| None,
+    let resource = source_resource(def, &ctx.scope);
+    let api = dynamic_api(
+        &ctx.client,
+        &ctx.scope.namespace,
+        &resource,
+        def.object.namespaced,
+    );
+    let stream = watcher::watcher(api, config(&ctx.scope)).default_backoff();
+    let cfg = ctx.cfg.clone();
+    let sink = AloneSink {
+        kind: def.kind,
+        state: ctx.state.clone(),
+        map: move |object: &DynamicObject| map(object, &cfg),
     };
-    feed(stream, "ingress", synced, metrics, sink).await
+    feed(stream, def.name, synced, ctx.metrics.clone(), sink).await
 }
 
-/// Watches Services. The first Service that needs nodes, pods or
-/// EndpointSlices starts their watchers (see [`ServiceMapper`]).
-pub async fn services(
-    client: Client,
-    scope: WatchScope,
-    cfg: Arc<SourceConfig>,
-    state: Arc<State>,
-    synced: Synced,
-    metrics: Arc<ControllerMetrics>,
-) {
-    // The hook that starts a cluster-data watcher feeds the mapper that calls it.
-    let mapper = Arc::new_cyclic(|mapper: &Weak<ServiceMapper>| {
+/// Watches a joined kind. The first primary that needs a dependency type
+/// starts that type's watch (see [`JoinMapper`]).
+async fn joined<J: Join>(def: &'static SourceDef, ctx: WatchContext, join: J, synced: Synced) {
+    // The hook that starts a dependency's watch feeds the mapper that calls it.
+    let mapper = Arc::new_cyclic(|mapper: &Weak<JoinMapper<J>>| {
         let mapper = mapper.clone();
-        let (client, namespace, source_cfg, metrics) = (
-            client.clone(),
-            scope.namespace.clone(),
-            cfg.clone(),
-            metrics.clone(),
-        );
-        let start: StartWatch = Box::new(move |kind| {
+        let hook_ctx = ctx.clone();
+        let start: StartWatch<J::Dependency> = Box::new(move |dependency| {
             let Some(mapper) = mapper.upgrade() else {
                 return;
             };
-            let sink = ClusterSink {
-                kind,
-                mapper,
-                cfg: source_cfg.clone(),
+            let Some(object_type) = mapper
+                .join()
+                .dependencies()
+                .iter()
+                .find(|(d, _)| *d == dependency)
+                .map(|(_, t)| *t)
+            else {
+                return;
             };
-            let task = cluster_data(client.clone(), namespace.clone(), sink, metrics.clone());
-            tokio::spawn(task);
+            let sink = DependencySink { dependency, mapper };
+            tokio::spawn(dependency_watch(hook_ctx.clone(), object_type, sink));
         });
-        ServiceMapper::new(state, cfg.clone(), start)
+        JoinMapper::new(join, def.kind, ctx.state.clone(), start)
     });
-    let stream = watcher::watcher(api::<Service>(&client, &scope.namespace), config(&scope))
-        .default_backoff();
-    feed(stream, "service", synced, metrics, ServiceSink(mapper)).await
+    let resource = source_resource(def, &ctx.scope);
+    let api = dynamic_api(
+        &ctx.client,
+        &ctx.scope.namespace,
+        &resource,
+        def.object.namespaced,
+    );
+    let stream = watcher::watcher(api, config(&ctx.scope)).default_backoff();
+    feed(
+        stream,
+        def.name,
+        synced,
+        ctx.metrics.clone(),
+        PrimarySink(mapper, def.kind),
+    )
+    .await
 }
 
-/// Watches one kind of cluster data for the Services that need it: every
-/// node, and the pods or EndpointSlices of `--namespace` (or all). Its lists
-/// are paged like the sources'; `--label-filter` does not apply (it selects
-/// sources, not the pods behind them).
-async fn cluster_data(
-    client: Client,
-    namespace: Option<String>,
-    sink: ClusterSink,
-    metrics: Arc<ControllerMetrics>,
+/// Watches one dependency type for the primaries that need it: every object
+/// of a cluster-wide type, and those of `--namespace` (or all) otherwise. Its
+/// lists are paged like the sources'; `--label-filter` does not apply (it
+/// selects sources, not the objects behind them).
+async fn dependency_watch<J: Join>(
+    ctx: WatchContext,
+    object_type: &'static ObjectType,
+    sink: DependencySink<J>,
 ) {
     let config = watcher::Config::default().page_size(PAGE_SIZE);
-    // Nobody waits on these: Services are held until their data is listed.
+    // Nobody waits on these: primaries are held until their data is listed.
     let (synced, _) = watch::channel(false);
-    let name = sink.kind.as_str();
-    match sink.kind {
-        ClusterKind::Nodes => {
-            let stream = watcher::watcher(Api::<Node>::all(client), config).default_backoff();
-            feed(stream, name, synced, metrics, sink).await
-        }
-        ClusterKind::Pods => {
-            let stream =
-                watcher::watcher(api::<Pod>(&client, &namespace), config).default_backoff();
-            feed(stream, name, synced, metrics, sink).await
-        }
-        ClusterKind::EndpointSlices => {
-            let stream = watcher::watcher(api::<EndpointSlice>(&client, &namespace), config)
-                .default_backoff();
-            feed(stream, name, synced, metrics, sink).await
-        }
-    }
-}
-
-/// Watches DNSEndpoints (or the kind `--crd-source-*` names), as dynamic
-/// objects so that one that does not deserialise becomes a problem on itself.
-pub async fn dns_endpoints(
-    client: Client,
-    scope: WatchScope,
-    cfg: Arc<SourceConfig>,
-    state: Arc<State>,
-    synced: Synced,
-    metrics: Arc<ControllerMetrics>,
-) {
-    let (group, version) = match scope.crd_api_version.split_once('/') {
-        Some((group, version)) => (group.to_string(), version.to_string()),
-        None => (String::new(), scope.crd_api_version.clone()),
-    };
-    let gvk = GroupVersionKind::gvk(&group, &version, &scope.crd_kind);
-    let resource = ApiResource::from_gvk(&gvk);
-    let api: Api<DynamicObject> = match &scope.namespace {
-        Some(ns) => Api::namespaced_with(client.clone(), ns, &resource),
-        None => Api::all_with(client.clone(), &resource),
-    };
-    let stream = watcher::watcher(api, config(&scope)).default_backoff();
-    let sink = SourceSink {
-        kind: SourceKind::Crd,
-        state,
-        map: |object: &DynamicObject| dns_endpoint_output(object, &cfg),
-        observed: |object: &DynamicObject| {
-            object
-                .data
-                .pointer("/status/observedGeneration")
-                .and_then(|g| g.as_i64())
-        },
-    };
-    feed(stream, "crd", synced, metrics, sink).await
-}
-
-/// Maps a dynamic DNSEndpoint through the DNSEndpoint source.
-pub fn dns_endpoint_output(object: &DynamicObject, cfg: &SourceConfig) -> SourceOutput {
-    let value = match serde_json::to_value(object) {
-        Ok(value) => value,
-        Err(error) => return undecodable(object, "", &error.to_string()),
-    };
-    match serde_path_to_error::deserialize::<_, DNSEndpoint>(value) {
-        Ok(endpoint) => source::dnsendpoint::endpoints(&endpoint, cfg),
-        Err(error) => undecodable(
-            object,
-            &error.path().to_string(),
-            &error.inner().to_string(),
-        ),
-    }
-}
-
-fn undecodable(object: &DynamicObject, field: &str, message: &str) -> SourceOutput {
-    let reference = ObjectRef::new(
-        "DNSEndpoint",
-        &object.namespace().unwrap_or_default(),
-        &object.name_any(),
+    let resource = api_resource(object_type);
+    let api = dynamic_api(
+        &ctx.client,
+        &ctx.scope.namespace,
+        &resource,
+        object_type.namespaced,
     );
-    SourceOutput {
-        endpoints: Vec::new(),
-        problems: vec![Problem::new(
-            &reference,
-            field,
-            "",
-            Consequence::Skipped,
-            "undecodable-object",
-            format!("the object does not match the DNSEndpoint schema: {message}"),
-        )],
-    }
+    let stream = watcher::watcher(api, config).default_backoff();
+    let name = object_type.kind.to_ascii_lowercase();
+    feed(stream, &name, synced, ctx.metrics.clone(), sink).await
 }

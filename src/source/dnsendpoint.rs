@@ -12,22 +12,68 @@
 
 use std::collections::BTreeMap;
 
+use kube::api::DynamicObject;
+
 use crate::crd::{DNSEndpoint, EndpointSpec};
 use crate::endpoint::{CloudflareProps, ProviderSpecific, RecordType, label};
 use crate::problem::{Consequence, ObjectRef, Problem};
 
 use super::annotations::{self, Settings};
 use super::builder::{self, Shared, Sourced};
-use super::{ObjectKind, SourceConfig, SourceOutput, selected};
+use super::kinds::{ObjectType, RbacRule, SourceDef, Watch, decode_manifest, decode_watched};
+use super::{SourceConfig, SourceKind, SourceOutput, selected};
+
+/// The DNSEndpoint type (`--crd-source-apiversion` and `--crd-source-kind`
+/// may name another for the controller to watch).
+pub static DNS_ENDPOINT: ObjectType = ObjectType {
+    api_version: "externaldns.k8s.io/v1alpha1",
+    kind: "DNSEndpoint",
+    plural: "dnsendpoints",
+    namespaced: true,
+    decode: decode_manifest::<DNSEndpoint>,
+};
+
+/// The `crd` source's entry in [`super::kinds::SOURCES`].
+pub const SOURCE: SourceDef = SourceDef {
+    kind: SourceKind::Crd,
+    name: "crd",
+    resource_prefix: "crd",
+    object: &DNS_ENDPOINT,
+    dependencies: &[],
+    extra_rbac: &[RbacRule {
+        api_group: "externaldns.k8s.io",
+        resource: "dnsendpoints/status",
+        verbs: &["update", "patch"],
+    }],
+    honours_controller_annotation: false,
+    writes_status: true,
+    from_manifests: |manifests, cfg| {
+        let mut out = SourceOutput::default();
+        for object in manifests.objects::<DNSEndpoint>() {
+            out.extend(endpoints(object, cfg));
+        }
+        out
+    },
+    watch: Watch::Alone(watched_endpoints),
+};
+
+/// Maps a watched DNSEndpoint; one that does not match the schema is a
+/// problem on itself.
+pub fn watched_endpoints(object: &DynamicObject, cfg: &SourceConfig) -> SourceOutput {
+    match decode_watched::<DNSEndpoint>(object, DNS_ENDPOINT.kind) {
+        Ok(endpoint) => endpoints(&endpoint, cfg),
+        Err(problem) => problem,
+    }
+}
 
 /// The `ObjectRef` of a DNSEndpoint.
 pub fn object_ref(object: &DNSEndpoint) -> ObjectRef {
-    ObjectRef::from_meta("DNSEndpoint", &object.metadata)
+    ObjectRef::from_meta(DNS_ENDPOINT.kind, &object.metadata)
 }
 
 /// Whether the DNSEndpoint is in scope (namespace, label and annotation filters).
 pub fn is_selected(object: &DNSEndpoint, cfg: &SourceConfig) -> bool {
-    selected(&object.metadata, ObjectKind::DnsEndpoint, cfg)
+    selected(&object.metadata, SourceKind::Crd, cfg)
 }
 
 /// The endpoints one DNSEndpoint asks for; nothing when it is not selected.

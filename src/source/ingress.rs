@@ -8,25 +8,82 @@
 //! every `status.loadBalancer.ingress[]` IP and host name.
 
 use k8s_openapi::api::networking::v1::Ingress;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use kube::api::DynamicObject;
 
 use crate::problem::ObjectRef;
 
 use super::annotations::{HostnameSource, ObjectAnnotations};
 use super::builder::{self, Shared, Sourced};
-use super::{ObjectKind, SourceConfig, SourceOutput, selected};
+use super::kinds::{ObjectType, SourceDef, Watch, decode_manifest, decode_watched};
+use super::{INGRESS_CLASS_ANNOTATION, SourceConfig, SourceKind, SourceOutput, selected};
+
+/// The Ingress type.
+pub static INGRESS: ObjectType = ObjectType {
+    api_version: "networking.k8s.io/v1",
+    kind: "Ingress",
+    plural: "ingresses",
+    namespaced: true,
+    decode: decode_manifest::<Ingress>,
+};
+
+/// The `ingress` source's entry in [`super::kinds::SOURCES`].
+pub const SOURCE: SourceDef = SourceDef {
+    kind: SourceKind::Ingress,
+    name: "ingress",
+    resource_prefix: "ingress",
+    object: &INGRESS,
+    dependencies: &[],
+    extra_rbac: &[],
+    honours_controller_annotation: true,
+    writes_status: false,
+    from_manifests: |manifests, cfg| {
+        let mut out = SourceOutput::default();
+        for ingress in manifests.objects::<Ingress>() {
+            out.extend(endpoints(ingress, cfg));
+        }
+        out
+    },
+    watch: Watch::Alone(watched_endpoints),
+};
+
+/// Maps a watched Ingress.
+fn watched_endpoints(object: &DynamicObject, cfg: &SourceConfig) -> SourceOutput {
+    match decode_watched::<Ingress>(object, INGRESS.kind) {
+        Ok(ingress) => endpoints(&ingress, cfg),
+        Err(problem) => problem,
+    }
+}
 
 /// The `ObjectRef` of an Ingress.
 pub fn object_ref(ingress: &Ingress) -> ObjectRef {
-    ObjectRef::from_meta("Ingress", &ingress.metadata)
+    ObjectRef::from_meta(INGRESS.kind, &ingress.metadata)
 }
 
-/// Whether the Ingress is in scope (see [`selected`]).
+/// Whether the Ingress is in scope: the filters every kind shares (see
+/// [`selected`]), then `--ingress-class`.
 pub fn is_selected(ingress: &Ingress, cfg: &SourceConfig) -> bool {
     let class_name = ingress
         .spec
         .as_ref()
         .and_then(|s| s.ingress_class_name.as_deref());
-    selected(&ingress.metadata, ObjectKind::Ingress { class_name }, cfg)
+    selected(&ingress.metadata, SourceKind::Ingress, cfg)
+        && class_selected(&ingress.metadata, class_name, cfg)
+}
+
+/// `--ingress-class`: the class is `spec.ingressClassName` when set, else the
+/// legacy annotation; no flag selects every class.
+fn class_selected(meta: &ObjectMeta, class_name: Option<&str>, cfg: &SourceConfig) -> bool {
+    if cfg.ingress_classes.is_empty() {
+        return true;
+    }
+    let class = class_name.filter(|c| !c.is_empty()).or_else(|| {
+        meta.annotations
+            .as_ref()
+            .and_then(|a| a.get(INGRESS_CLASS_ANNOTATION))
+            .map(String::as_str)
+    });
+    class.is_some_and(|c| cfg.ingress_classes.iter().any(|want| want == c))
 }
 
 /// The endpoints one Ingress asks for; nothing when it is not selected.
@@ -434,5 +491,29 @@ mod tests {
             endpoints(&ing, &SourceConfig::default()),
             SourceOutput::default()
         );
+    }
+
+    #[test]
+    fn ingress_classes() {
+        let cfg = SourceConfig {
+            ingress_classes: vec!["nginx".into()],
+            ..Default::default()
+        };
+        let plain = ObjectMeta::default();
+        let legacy = ObjectMeta {
+            annotations: Some(BTreeMap::from([(
+                INGRESS_CLASS_ANNOTATION.to_string(),
+                "nginx".to_string(),
+            )])),
+            ..Default::default()
+        };
+        assert!(class_selected(&plain, Some("nginx"), &cfg));
+        assert!(!class_selected(&plain, Some("traefik"), &cfg));
+        assert!(!class_selected(&plain, None, &cfg));
+        assert!(class_selected(&legacy, None, &cfg));
+        assert!(class_selected(&legacy, Some(""), &cfg));
+        // The class name, when set, decides; the annotation is not consulted.
+        assert!(!class_selected(&legacy, Some("traefik"), &cfg));
+        assert!(class_selected(&plain, None, &SourceConfig::default()));
     }
 }

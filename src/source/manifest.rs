@@ -4,8 +4,9 @@
 //! (recursively, in sorted path order; hidden entries and symbolic links to folders
 //! are passed over) is read. YAML files may hold several `---` documents; JSON
 //! files one or more values; `kind: List` (or any `…List` with `items`) is opened.
-//! Ingress, Service and DNSEndpoint objects are kept, and Node, Pod and
-//! EndpointSlice objects too, to feed [`ServiceInputs`]. Objects of other kinds,
+//! Objects of every type a source reads are kept (see
+//! [`kinds::object_types`]: the sources' own types and the types they depend
+//! on, such as the nodes, pods and EndpointSlices of Services). Objects of other kinds,
 //! and documents that are not Kubernetes objects (Helm values, say), are counted
 //! per kind and passed over. A namespaced object without a namespace is placed in
 //! `default`, as `kubectl apply` would place it.
@@ -13,39 +14,69 @@
 //! A document that does not parse is an error naming the file, the document
 //! (counted from 1) and the field.
 
-use std::collections::BTreeMap;
+use std::any::{Any, TypeId};
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use k8s_openapi::api::core::v1::{Node, Pod, Service};
-use k8s_openapi::api::discovery::v1::EndpointSlice;
-use k8s_openapi::api::networking::v1::Ingress;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::crd::DNSEndpoint;
-
-use super::service::ServiceInputs;
-use super::{SourceConfig, SourceKind, SourceOutput, dnsendpoint, ingress, service};
+use super::kinds::{self, ObjectType};
+use super::{SourceConfig, SourceKind, SourceOutput};
 
 /// The key under which documents without `kind` are counted.
 pub const NO_KIND: &str = "document that is not a Kubernetes object";
 
 /// The objects read from manifest files.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Default)]
 pub struct Manifests {
-    pub ingresses: Vec<Ingress>,
-    pub services: Vec<Service>,
-    pub dns_endpoints: Vec<DNSEndpoint>,
-    pub nodes: Vec<Node>,
-    pub pods: Vec<Pod>,
-    pub endpoint_slices: Vec<EndpointSlice>,
+    /// The objects of the types sources read, decoded, by Rust type.
+    objects: HashMap<TypeId, Vec<Box<dyn Any + Send + Sync>>>,
     /// Objects of other kinds, counted per kind (`Deployment`, or
     /// `Ingress (extensions/v1beta1)` for an API version flaredns does not read).
     pub other_kinds: BTreeMap<String, usize>,
     /// The files read, in the order read.
     pub files: Vec<PathBuf>,
+}
+
+impl Manifests {
+    /// The objects of one type, in the order read (`manifests.objects::<Ingress>()`).
+    pub fn objects<T: Any>(&self) -> impl Iterator<Item = &T> {
+        self.objects
+            .get(&TypeId::of::<T>())
+            .into_iter()
+            .flatten()
+            .filter_map(|object| object.downcast_ref::<T>())
+    }
+
+    /// How many objects of one type were read.
+    pub fn count<T: Any>(&self) -> usize {
+        self.objects.get(&TypeId::of::<T>()).map_or(0, Vec::len)
+    }
+
+    /// Adds one object of a type a source reads (as [`Manifests::add_text`]
+    /// would add it from a file).
+    pub fn push<T: Any + Send + Sync>(&mut self, object: T) {
+        self.objects
+            .entry(TypeId::of::<T>())
+            .or_default()
+            .push(Box::new(object));
+    }
+}
+
+impl fmt::Debug for Manifests {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Manifests")
+            .field(
+                "objects",
+                &self.objects.values().map(Vec::len).sum::<usize>(),
+            )
+            .field("other_kinds", &self.other_kinds)
+            .field("files", &self.files)
+            .finish()
+    }
 }
 
 /// Why manifests could not be read.
@@ -228,58 +259,51 @@ impl Manifests {
                 message: e.into_inner().to_string(),
             }
         };
-        match (api_version.as_str(), kind.as_str()) {
-            ("networking.k8s.io/v1", "Ingress") => {
-                let mut object: Ingress = parse(value).map_err(|e| field_error(&kind, e))?;
-                default_namespace(&mut object.metadata);
-                self.ingresses.push(object);
+        let types: Vec<&'static ObjectType> = kinds::object_types().collect();
+        if let Some(object_type) = types
+            .iter()
+            .find(|t| t.api_version == api_version && t.kind == kind)
+        {
+            let mut value = value;
+            if object_type.namespaced {
+                default_namespace(&mut value);
             }
-            ("v1", "Service") => {
-                let mut object: Service = parse(value).map_err(|e| field_error(&kind, e))?;
-                default_namespace(&mut object.metadata);
-                self.services.push(object);
-            }
-            ("externaldns.k8s.io/v1alpha1", "DNSEndpoint") => {
-                let mut object: DNSEndpoint = parse(value).map_err(|e| field_error(&kind, e))?;
-                default_namespace(&mut object.metadata);
-                self.dns_endpoints.push(object);
-            }
-            ("v1", "Node") => {
-                self.nodes
-                    .push(parse(value).map_err(|e| field_error(&kind, e))?);
-            }
-            ("v1", "Pod") => {
-                let mut object: Pod = parse(value).map_err(|e| field_error(&kind, e))?;
-                default_namespace(&mut object.metadata);
-                self.pods.push(object);
-            }
-            ("discovery.k8s.io/v1", "EndpointSlice") => {
-                let mut object: EndpointSlice = parse(value).map_err(|e| field_error(&kind, e))?;
-                default_namespace(&mut object.metadata);
-                self.endpoint_slices.push(object);
-            }
-            (_, "") => *self.other_kinds.entry(NO_KIND.to_string()).or_default() += 1,
-            (version, "Ingress" | "Service" | "DNSEndpoint" | "Node" | "Pod" | "EndpointSlice") => {
-                *self
-                    .other_kinds
-                    .entry(format!("{kind} ({version})"))
-                    .or_default() += 1;
-            }
-            (_, other) => *self.other_kinds.entry(other.to_string()).or_default() += 1,
+            let object = (object_type.decode)(value).map_err(|e| field_error(&kind, e))?;
+            // The decoded object's own type: the key `objects::<T>()` reads.
+            let type_id = (*object).type_id();
+            self.objects.entry(type_id).or_default().push(object);
+        } else if kind.is_empty() {
+            *self.other_kinds.entry(NO_KIND.to_string()).or_default() += 1;
+        } else if types.iter().any(|t| t.kind == kind) {
+            // A kind flaredns reads, at an API version it does not.
+            *self
+                .other_kinds
+                .entry(format!("{kind} ({api_version})"))
+                .or_default() += 1;
+        } else {
+            *self.other_kinds.entry(kind).or_default() += 1;
         }
         Ok(())
     }
 }
 
-fn parse<T: serde::de::DeserializeOwned>(
-    value: Value,
-) -> Result<T, serde_path_to_error::Error<serde_json::Error>> {
-    serde_path_to_error::deserialize(value)
-}
-
-fn default_namespace(meta: &mut ObjectMeta) {
-    if meta.namespace.as_deref().unwrap_or_default().is_empty() {
-        meta.namespace = Some("default".to_string());
+/// Places a namespaced object without a namespace in `default`, as
+/// `kubectl apply` would place it.
+fn default_namespace(value: &mut Value) {
+    let Some(object) = value.as_object_mut() else {
+        return;
+    };
+    let metadata = object
+        .entry("metadata")
+        .or_insert_with(|| Value::Object(Default::default()));
+    if let Some(metadata) = metadata.as_object_mut() {
+        let empty = metadata
+            .get("namespace")
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty);
+        if empty {
+            metadata.insert("namespace".into(), Value::from("default"));
+        }
     }
 }
 
@@ -297,30 +321,7 @@ pub fn endpoints(
             continue;
         }
         seen.push(*kind);
-        match kind {
-            SourceKind::Ingress => {
-                for object in &manifests.ingresses {
-                    out.extend(ingress::endpoints(object, cfg));
-                }
-            }
-            SourceKind::Service => {
-                for object in &manifests.services {
-                    let inputs = ServiceInputs::from_cluster(
-                        object,
-                        &manifests.nodes,
-                        &manifests.pods,
-                        &manifests.endpoint_slices,
-                        cfg,
-                    );
-                    out.extend(service::endpoints(object, &inputs, cfg));
-                }
-            }
-            SourceKind::Crd => {
-                for object in &manifests.dns_endpoints {
-                    out.extend(dnsendpoint::endpoints(object, cfg));
-                }
-            }
-        }
+        out.extend((kind.def().from_manifests)(manifests, cfg));
     }
     out
 }

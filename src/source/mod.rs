@@ -5,15 +5,24 @@
 //! here does I/O except [`manifest`], which reads objects from files for
 //! `flaredns plan`. Merging endpoints across objects is the planner's job.
 //!
+//! Everything else about a kind (its `--source` name, the `resource` label of
+//! its records, the object types it reads and their RBAC rules, how it is read
+//! from manifests and watched) is its entry in [`kinds::SOURCES`]. A kind that
+//! reads other objects (a Service its nodes, pods and EndpointSlices) describes
+//! that as a [`join::Join`].
+//!
 //! [`SourceConfig`] carries every source option with ExternalDNS's defaults;
-//! [`selected`] applies the object filters (namespace, label and annotation
-//! selectors, the `controller` annotation, ingress classes, service types).
+//! [`selected`] applies the object filters every kind shares (namespace, label
+//! and annotation selectors, the `controller` annotation); a kind's own filters
+//! (ingress classes, service types) are in its module.
 
 pub mod annotations;
 mod builder;
 pub mod dnsendpoint;
 pub mod fqdn_template;
 pub mod ingress;
+pub mod join;
+pub mod kinds;
 pub mod manifest;
 pub mod selector;
 pub mod service;
@@ -187,29 +196,31 @@ fn expression_key(expression: &Expression) -> &str {
     }
 }
 
-/// The sources flaredns offers (`--source`).
+/// The sources flaredns offers (`--source`). Everything about a kind is in
+/// its entry of [`kinds::SOURCES`]; the discriminant is the entry's index.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SourceKind {
     /// `networking.k8s.io/v1` Ingress objects.
-    Ingress,
+    Ingress = 0,
     /// `v1` Service objects.
-    Service,
+    Service = 1,
     /// `DNSEndpoint` objects (`--source=crd`).
-    Crd,
+    Crd = 2,
 }
 
 impl SourceKind {
     /// Every source flaredns supports, in the order the help text lists them.
     pub const ALL: [SourceKind; 3] = [SourceKind::Ingress, SourceKind::Service, SourceKind::Crd];
 
+    /// The kind's entry in [`kinds::SOURCES`].
+    pub fn def(self) -> &'static kinds::SourceDef {
+        kinds::def(self)
+    }
+
     /// The `--source` value.
     pub fn as_str(self) -> &'static str {
-        match self {
-            SourceKind::Ingress => "ingress",
-            SourceKind::Service => "service",
-            SourceKind::Crd => "crd",
-        }
+        self.def().name
     }
 }
 
@@ -221,19 +232,27 @@ impl fmt::Display for SourceKind {
 
 /// A `--source` value flaredns does not offer.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("unsupported source {0:?}; flaredns offers ingress, service and crd")]
+#[error("unsupported source {0:?}; flaredns offers {offered}", offered = offered_sources())]
 pub struct UnknownSource(pub String);
+
+/// The `--source` values, for messages: `ingress, service and crd`.
+fn offered_sources() -> String {
+    let names: Vec<&str> = kinds::SOURCES.iter().map(|d| d.name).collect();
+    match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => names.join(""),
+    }
+}
 
 impl FromStr for SourceKind {
     type Err = UnknownSource;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "ingress" => Ok(SourceKind::Ingress),
-            "service" => Ok(SourceKind::Service),
-            "crd" => Ok(SourceKind::Crd),
-            other => Err(UnknownSource(other.to_string())),
-        }
+        kinds::SOURCES
+            .iter()
+            .find(|def| def.name == s)
+            .map(|def| def.kind)
+            .ok_or_else(|| UnknownSource(s.to_string()))
     }
 }
 
@@ -269,24 +288,11 @@ pub(crate) fn template_problem(
     )
 }
 
-/// The kind-specific facts [`selected`] needs besides the metadata.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ObjectKind<'a> {
-    Ingress {
-        /// `spec.ingressClassName`.
-        class_name: Option<&'a str>,
-    },
-    Service {
-        /// `spec.type` (`None` is ClusterIP).
-        service_type: Option<&'a str>,
-    },
-    DnsEndpoint,
-}
-
-/// Whether an object is in scope: namespace, `--label-filter`,
-/// `--annotation-filter`, the `controller` annotation (Ingress and Service),
-/// `--ingress-class` and `--service-type-filter`, as ExternalDNS filters.
-pub fn selected(meta: &ObjectMeta, kind: ObjectKind<'_>, cfg: &SourceConfig) -> bool {
+/// Whether an object of `kind` is in scope by the filters every kind shares:
+/// namespace, `--label-filter`, `--annotation-filter` and the `controller`
+/// annotation (for the kinds that honour it), as ExternalDNS filters. A kind's
+/// own filters (`--ingress-class`, `--service-type-filter`) are its module's.
+pub fn selected(meta: &ObjectMeta, kind: SourceKind, cfg: &SourceConfig) -> bool {
     if let Some(namespace) = cfg.namespace.as_deref().filter(|n| !n.is_empty())
         && meta.namespace.as_deref().unwrap_or_default() != namespace
     {
@@ -298,7 +304,7 @@ pub fn selected(meta: &ObjectMeta, kind: ObjectKind<'_>, cfg: &SourceConfig) -> 
     if !cfg.label_filter.matches(labels) || !cfg.annotation_filter.matches(annotations) {
         return false;
     }
-    if !matches!(kind, ObjectKind::DnsEndpoint)
+    if kind.def().honours_controller_annotation
         && let Some(controller) = annotations::lookup(
             meta.annotations.as_ref(),
             &cfg.annotation_prefixes,
@@ -308,28 +314,7 @@ pub fn selected(meta: &ObjectMeta, kind: ObjectKind<'_>, cfg: &SourceConfig) -> 
     {
         return false;
     }
-    match kind {
-        ObjectKind::Ingress { class_name } => {
-            if cfg.ingress_classes.is_empty() {
-                return true;
-            }
-            // spec.ingressClassName when set, else the legacy annotation.
-            let class = class_name.filter(|c| !c.is_empty()).or_else(|| {
-                annotations
-                    .get(INGRESS_CLASS_ANNOTATION)
-                    .map(String::as_str)
-            });
-            class.is_some_and(|c| cfg.ingress_classes.iter().any(|want| want == c))
-        }
-        ObjectKind::Service { service_type } => {
-            if cfg.service_types.is_empty() || cfg.service_types.iter().any(String::is_empty) {
-                return true;
-            }
-            let service_type = service_type.unwrap_or("ClusterIP");
-            cfg.service_types.iter().any(|t| t == service_type)
-        }
-        ObjectKind::DnsEndpoint => true,
-    }
+    true
 }
 
 #[cfg(test)]
@@ -357,7 +342,7 @@ mod tests {
         }
     }
 
-    const INGRESS: ObjectKind<'static> = ObjectKind::Ingress { class_name: None };
+    const INGRESS: SourceKind = SourceKind::Ingress;
 
     #[test]
     fn defaults_match_externaldns() {
@@ -393,7 +378,7 @@ mod tests {
         assert!(selected(&m, INGRESS, &cfg));
         cfg.annotation_filter = parse_selector("dns=private").unwrap();
         assert!(!selected(&m, INGRESS, &cfg));
-        assert!(!selected(&m, ObjectKind::DnsEndpoint, &cfg));
+        assert!(!selected(&m, SourceKind::Crd, &cfg));
         cfg.annotation_filter = parse_selector("dns").unwrap();
         assert!(selected(&m, INGRESS, &cfg));
     }
@@ -410,61 +395,15 @@ mod tests {
             )],
         );
         assert!(!selected(&other, INGRESS, &cfg));
-        assert!(!selected(
-            &other,
-            ObjectKind::Service { service_type: None },
-            &cfg
-        ));
+        assert!(!selected(&other, SourceKind::Service, &cfg));
         // DNSEndpoint objects are not filtered by controller, as in ExternalDNS.
-        assert!(selected(&other, ObjectKind::DnsEndpoint, &cfg));
+        assert!(selected(&other, SourceKind::Crd, &cfg));
         let ours = meta(
             "a",
             &[],
             &[("external-dns.kubernetes.io/controller", "dns-controller")],
         );
         assert!(selected(&ours, INGRESS, &cfg));
-    }
-
-    #[test]
-    fn ingress_classes() {
-        let cfg = SourceConfig {
-            ingress_classes: vec!["nginx".into()],
-            ..Default::default()
-        };
-        let plain = meta("a", &[], &[]);
-        let legacy = meta("a", &[], &[(INGRESS_CLASS_ANNOTATION, "nginx")]);
-        let nginx = ObjectKind::Ingress {
-            class_name: Some("nginx"),
-        };
-        let traefik = ObjectKind::Ingress {
-            class_name: Some("traefik"),
-        };
-        let empty = ObjectKind::Ingress {
-            class_name: Some(""),
-        };
-        assert!(selected(&plain, nginx, &cfg));
-        assert!(!selected(&plain, traefik, &cfg));
-        assert!(!selected(&plain, INGRESS, &cfg));
-        assert!(selected(&legacy, INGRESS, &cfg));
-        assert!(selected(&legacy, empty, &cfg));
-        // The class name, when set, decides; the annotation is not consulted.
-        assert!(!selected(&legacy, traefik, &cfg));
-    }
-
-    #[test]
-    fn service_types() {
-        let mut cfg = SourceConfig::default();
-        let m = meta("a", &[], &[]);
-        let lb = ObjectKind::Service {
-            service_type: Some("LoadBalancer"),
-        };
-        let default = ObjectKind::Service { service_type: None };
-        assert!(selected(&m, lb, &cfg));
-        cfg.service_types = vec!["ClusterIP".into()];
-        assert!(!selected(&m, lb, &cfg));
-        assert!(selected(&m, default, &cfg));
-        cfg.service_types.push(String::new());
-        assert!(selected(&m, lb, &cfg));
     }
 
     #[test]

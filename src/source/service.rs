@@ -21,16 +21,85 @@
 //! plain [`ServiceInputs`], so the mapping stays a pure function.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use k8s_openapi::api::core::v1::{Node, Pod, Service};
 use k8s_openapi::api::discovery::v1::EndpointSlice;
+use kube::api::DynamicObject;
 
 use crate::endpoint::{RecordType, record_type_for_target};
 use crate::problem::{Consequence, ObjectRef, Problem};
 
 use super::annotations::{self, Access, EndpointsType, ObjectAnnotations, split_targets};
 use super::builder::{self, Shared, Sourced};
-use super::{ObjectKind, SourceConfig, SourceOutput, selected};
+use super::join::{FactId, Facts, Join, PrimaryId};
+use super::kinds::{JoinKind, ObjectType, SourceDef, Watch, decode_manifest, decode_watched};
+use super::manifest::Manifests;
+use super::{SourceConfig, SourceKind, SourceOutput, selected};
+
+/// The Service type.
+pub static SERVICE: ObjectType = ObjectType {
+    api_version: "v1",
+    kind: "Service",
+    plural: "services",
+    namespaced: true,
+    decode: decode_manifest::<Service>,
+};
+
+/// The Node type, read for NodePort and `endpoints-type: NodeExternalIP`.
+pub static NODE: ObjectType = ObjectType {
+    api_version: "v1",
+    kind: "Node",
+    plural: "nodes",
+    namespaced: false,
+    decode: decode_manifest::<Node>,
+};
+
+/// The Pod type, read for headless Services and `externalTrafficPolicy: Local`.
+pub static POD: ObjectType = ObjectType {
+    api_version: "v1",
+    kind: "Pod",
+    plural: "pods",
+    namespaced: true,
+    decode: decode_manifest::<Pod>,
+};
+
+/// The EndpointSlice type, read for headless Services.
+pub static ENDPOINT_SLICE: ObjectType = ObjectType {
+    api_version: "discovery.k8s.io/v1",
+    kind: "EndpointSlice",
+    plural: "endpointslices",
+    namespaced: true,
+    decode: decode_manifest::<EndpointSlice>,
+};
+
+/// The `service` source's entry in [`super::kinds::SOURCES`].
+pub const SOURCE: SourceDef = SourceDef {
+    kind: SourceKind::Service,
+    name: "service",
+    resource_prefix: "service",
+    object: &SERVICE,
+    dependencies: &[&NODE, &POD, &ENDPOINT_SLICE],
+    extra_rbac: &[],
+    honours_controller_annotation: true,
+    writes_status: false,
+    from_manifests: endpoints_from_manifests,
+    watch: Watch::Joined(JoinKind::Service),
+};
+
+/// Maps every Service found in manifests, with the nodes, pods and
+/// EndpointSlices found there.
+fn endpoints_from_manifests(manifests: &Manifests, cfg: &SourceConfig) -> SourceOutput {
+    let nodes: Vec<Node> = manifests.objects::<Node>().cloned().collect();
+    let pods: Vec<Pod> = manifests.objects::<Pod>().cloned().collect();
+    let slices: Vec<EndpointSlice> = manifests.objects::<EndpointSlice>().cloned().collect();
+    let mut out = SourceOutput::default();
+    for service in manifests.objects::<Service>() {
+        let inputs = ServiceInputs::from_cluster(service, &nodes, &pods, &slices, cfg);
+        out.extend(endpoints(service, &inputs, cfg));
+    }
+    out
+}
 
 /// The label on an EndpointSlice naming its Service.
 pub const SERVICE_NAME_LABEL: &str = "kubernetes.io/service-name";
@@ -364,13 +433,24 @@ fn placement(pod: &Pod) -> PodPlacement {
 
 /// The `ObjectRef` of a Service.
 pub fn object_ref(service: &Service) -> ObjectRef {
-    ObjectRef::from_meta("Service", &service.metadata)
+    ObjectRef::from_meta(SERVICE.kind, &service.metadata)
 }
 
-/// Whether the Service is in scope (see [`selected`]).
+/// Whether the Service is in scope: the filters every kind shares (see
+/// [`selected`]), then `--service-type-filter`.
 pub fn is_selected(service: &Service, cfg: &SourceConfig) -> bool {
     let service_type = service.spec.as_ref().and_then(|s| s.type_.as_deref());
-    selected(&service.metadata, ObjectKind::Service { service_type }, cfg)
+    selected(&service.metadata, SourceKind::Service, cfg) && type_selected(service_type, cfg)
+}
+
+/// `--service-type-filter` (`None` is ClusterIP); no flag, or an empty entry,
+/// selects every type, as in ExternalDNS.
+fn type_selected(service_type: Option<&str>, cfg: &SourceConfig) -> bool {
+    if cfg.service_types.is_empty() || cfg.service_types.iter().any(String::is_empty) {
+        return true;
+    }
+    let service_type = service_type.unwrap_or("ClusterIP");
+    cfg.service_types.iter().any(|t| t == service_type)
 }
 
 /// The endpoints one Service asks for; nothing when it is not selected.
@@ -757,6 +837,137 @@ impl Mapping<'_> {
             );
             builder::build(&name, RecordType::Srv, &[&target], &self.shared, out);
         }
+    }
+}
+
+/// The dependency types of the Service join.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ServiceDependency {
+    Nodes,
+    Pods,
+    EndpointSlices,
+}
+
+/// A node, pod or EndpointSlice reduced to what the Service mapping reads.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ServiceFact {
+    Node(NodeAddresses),
+    Pod(PodFacts),
+    Slice(SliceFacts),
+}
+
+/// The dependency types of the Service join, with the types watched for them.
+static SERVICE_DEPENDENCIES: &[(ServiceDependency, &ObjectType)] = &[
+    (ServiceDependency::Nodes, &NODE),
+    (ServiceDependency::Pods, &POD),
+    (ServiceDependency::EndpointSlices, &ENDPOINT_SLICE),
+];
+
+/// Services joined with the nodes, pods and EndpointSlices they read (see
+/// [`super::join`]): only the Services of [`cluster_needs`] wait for them.
+#[derive(Clone, Debug)]
+pub struct ServiceJoin {
+    cfg: Arc<SourceConfig>,
+}
+
+impl ServiceJoin {
+    pub fn new(cfg: Arc<SourceConfig>) -> Self {
+        ServiceJoin { cfg }
+    }
+}
+
+impl Join for ServiceJoin {
+    type Primary = Service;
+    type Dependency = ServiceDependency;
+    type Fact = ServiceFact;
+
+    fn dependencies(&self) -> &'static [(ServiceDependency, &'static ObjectType)] {
+        SERVICE_DEPENDENCIES
+    }
+
+    fn decode(&self, object: &DynamicObject) -> Result<Service, SourceOutput> {
+        decode_watched(object, SERVICE.kind)
+    }
+
+    fn reduce(&self, dependency: ServiceDependency, object: &DynamicObject) -> Option<ServiceFact> {
+        // A dependency that does not decode cannot be reported on a Service:
+        // it is left out, as if it did not exist.
+        match dependency {
+            ServiceDependency::Nodes => decode_watched::<Node>(object, NODE.kind)
+                .ok()
+                .map(|node| ServiceFact::Node(NodeAddresses::from_node(&node))),
+            ServiceDependency::Pods => decode_watched::<Pod>(object, POD.kind)
+                .ok()
+                .map(|pod| ServiceFact::Pod(PodFacts::from_pod(&pod, &self.cfg))),
+            ServiceDependency::EndpointSlices => {
+                decode_watched::<EndpointSlice>(object, ENDPOINT_SLICE.kind)
+                    .ok()
+                    .and_then(|slice| SliceFacts::from_slice(&slice))
+                    .map(ServiceFact::Slice)
+            }
+        }
+    }
+
+    fn needs(&self, service: &Service) -> Vec<ServiceDependency> {
+        let needs = cluster_needs(service, &self.cfg);
+        [
+            (needs.nodes, ServiceDependency::Nodes),
+            (needs.pods, ServiceDependency::Pods),
+            (needs.endpoint_slices, ServiceDependency::EndpointSlices),
+        ]
+        .into_iter()
+        .filter_map(|(needed, dependency)| needed.then_some(dependency))
+        .collect()
+    }
+
+    fn affects(
+        &self,
+        dependency: ServiceDependency,
+        id: &FactId,
+        before: Option<&ServiceFact>,
+        after: Option<&ServiceFact>,
+        (namespace, name): PrimaryId<'_>,
+    ) -> bool {
+        match dependency {
+            // Every node may carry a Service's NodePort.
+            ServiceDependency::Nodes => true,
+            // A pod matters to the Services of its namespace.
+            ServiceDependency::Pods => id.0 == namespace,
+            // A slice matters to its Service, before and after the change.
+            ServiceDependency::EndpointSlices => {
+                let of_service = |fact: Option<&ServiceFact>| matches!(fact, Some(ServiceFact::Slice(slice)) if slice.service == name);
+                id.0 == namespace && (of_service(before) || of_service(after))
+            }
+        }
+    }
+
+    fn map(
+        &self,
+        service: &Service,
+        facts: &Facts<ServiceDependency, ServiceFact>,
+    ) -> SourceOutput {
+        let namespace = service.metadata.namespace.as_deref().unwrap_or_default();
+        let nodes = facts
+            .all(ServiceDependency::Nodes)
+            .filter_map(|fact| match fact {
+                ServiceFact::Node(node) => Some(node.clone()),
+                _ => None,
+            })
+            .collect();
+        let pods = facts
+            .in_namespace(ServiceDependency::Pods, namespace)
+            .filter_map(|fact| match fact {
+                ServiceFact::Pod(pod) => Some(pod),
+                _ => None,
+            });
+        let slices = facts
+            .in_namespace(ServiceDependency::EndpointSlices, namespace)
+            .filter_map(|fact| match fact {
+                ServiceFact::Slice(slice) => Some(slice),
+                _ => None,
+            });
+        let inputs = ServiceInputs::from_facts(service, nodes, pods, slices);
+        endpoints(service, &inputs, &self.cfg)
     }
 }
 
@@ -1290,5 +1501,16 @@ mod tests {
             endpoints(&svc, &ServiceInputs::default(), &cfg),
             SourceOutput::default()
         );
+    }
+
+    #[test]
+    fn service_types() {
+        let mut cfg = SourceConfig::default();
+        assert!(type_selected(Some("LoadBalancer"), &cfg));
+        cfg.service_types = vec!["ClusterIP".into()];
+        assert!(!type_selected(Some("LoadBalancer"), &cfg));
+        assert!(type_selected(None, &cfg));
+        cfg.service_types.push(String::new());
+        assert!(type_selected(Some("LoadBalancer"), &cfg));
     }
 }

@@ -33,6 +33,7 @@ mod scale;
 mod secret_paths;
 mod soak_smoke;
 mod source_crd;
+mod source_kinds;
 mod source_manifest;
 mod source_proptest;
 mod vectors_chart;

@@ -3,10 +3,14 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use flaredns::crd::DNSEndpoint;
 use flaredns::endpoint::RecordType;
 use flaredns::problem::Consequence;
 use flaredns::source::manifest::{self, Format, ManifestError, Manifests, NO_KIND};
 use flaredns::source::{SourceConfig, SourceKind};
+use k8s_openapi::api::core::v1::{Node, Pod, Service};
+use k8s_openapi::api::discovery::v1::EndpointSlice;
+use k8s_openapi::api::networking::v1::Ingress;
 
 fn data(path: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -56,12 +60,12 @@ fn reads_folders_recursively_in_sorted_order() {
             "values.yaml"
         ]
     );
-    assert_eq!(m.ingresses.len(), 1);
-    assert_eq!(m.services.len(), 3);
-    assert_eq!(m.dns_endpoints.len(), 1);
-    assert_eq!(m.pods.len(), 2);
-    assert_eq!(m.endpoint_slices.len(), 1);
-    assert_eq!(m.nodes.len(), 2);
+    assert_eq!(m.count::<Ingress>(), 1);
+    assert_eq!(m.count::<Service>(), 3);
+    assert_eq!(m.count::<DNSEndpoint>(), 1);
+    assert_eq!(m.count::<Pod>(), 2);
+    assert_eq!(m.count::<EndpointSlice>(), 1);
+    assert_eq!(m.count::<Node>(), 2);
     assert_eq!(
         m.other_kinds,
         BTreeMap::from([
@@ -73,7 +77,12 @@ fn reads_folders_recursively_in_sorted_order() {
     );
     // A namespaced object without a namespace lands in `default`.
     assert_eq!(
-        m.dns_endpoints[0].metadata.namespace.as_deref(),
+        m.objects::<DNSEndpoint>()
+            .next()
+            .unwrap()
+            .metadata
+            .namespace
+            .as_deref(),
         Some("default")
     );
 }
@@ -82,9 +91,9 @@ fn reads_folders_recursively_in_sorted_order() {
 fn the_guide_manifests() {
     let m = manifest::load(&[data("guide")]).expect("guide manifests");
     assert_eq!(m.files.len(), 3);
-    assert_eq!(m.ingresses.len(), 1);
-    assert_eq!(m.services.len(), 1);
-    assert_eq!(m.dns_endpoints.len(), 1);
+    assert_eq!(m.count::<Ingress>(), 1);
+    assert_eq!(m.count::<Service>(), 1);
+    assert_eq!(m.count::<DNSEndpoint>(), 1);
     assert_eq!(
         m.other_kinds,
         BTreeMap::from([("Deployment".to_string(), 1)])
@@ -108,7 +117,7 @@ fn the_guide_manifests() {
     );
 
     // The Ingress's annotations are read as ExternalDNS reads them.
-    let ingress = &m.ingresses[0];
+    let ingress = m.objects::<Ingress>().next().unwrap();
     let object = flaredns::source::ingress::object_ref(ingress);
     let (parsed, problems) = flaredns::source::annotations::ObjectAnnotations::read(
         &object,
@@ -295,8 +304,7 @@ fn documents_from_text() {
     m.add_text(json, Format::Json, Path::new("inline.json"))
         .expect("json");
     let names: Vec<_> = m
-        .services
-        .iter()
+        .objects::<Service>()
         .map(|s| {
             (
                 s.metadata.namespace.clone().unwrap_or_default(),
@@ -331,5 +339,5 @@ fn symlinked_folders_are_not_followed() {
     let m = manifest::load(&[&real]).expect("manifests");
     // The file and the link to it are read; the link back to the folder is not.
     assert_eq!(m.files.len(), 2);
-    assert_eq!(m.services.len(), 2);
+    assert_eq!(m.count::<Service>(), 2);
 }
