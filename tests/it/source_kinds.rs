@@ -50,3 +50,21 @@ fn every_source_parses_and_prints_as_its_entry_says() {
         "unsupported source \"gateway-nothing\"; flaredns offers ingress, service and crd"
     );
 }
+
+#[test]
+fn the_help_names_every_source() {
+    let help = crate::support::flaredns(&["--help"], &[]);
+    let text = String::from_utf8_lossy(&help.stdout);
+    let source_help = text
+        .split("--source <SOURCE>")
+        .nth(1)
+        .and_then(|rest| rest.split("\n      --").next())
+        .expect("--help describes --source");
+    for def in &SOURCES {
+        assert!(
+            source_help.contains(def.name),
+            "--source's help does not name {}: {source_help}",
+            def.name
+        );
+    }
+}
