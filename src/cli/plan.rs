@@ -7,14 +7,16 @@ use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 
-use crate::provider::cloudflare::StartupError;
 use crate::provider::cloudflare::error::{CredentialOrigin, explain_startup};
+use crate::provider::cloudflare::{Cloudflare, StartupError};
+use crate::provider::inmemory::{InMemoryStore, InMemoryZones};
+use crate::reconcile::converge;
 
 use super::{OutputFormat, PlanArgs};
 use crate::config::Config;
 use crate::endpoint::{Zone, ZoneRecord, normalize_name, zone_for};
+use crate::plan::Desired;
 use crate::plan::report::Report;
-use crate::plan::{self, Desired};
 use crate::provider::cloudflare::types::{DnsRecord, parse_record_list};
 use crate::setup;
 use crate::source::manifest;
@@ -29,17 +31,40 @@ pub fn run(args: &PlanArgs, config: &Config) -> anyhow::Result<ExitCode> {
     let manifests = manifest::load(&args.manifests)?;
     let output = manifest::endpoints(&manifests, &source_config, &config.sources.kinds);
 
-    let zone = match &args.zone_file {
-        Some(path) => read_zone_file(path, args, config)?,
-        None => read_live_zone(config)?,
-    };
-    let plan_config = setup::plan_config(config, zone.zones)?;
-    let state = registry.resolve(&zone.records);
     let desired = Desired {
         held_resources: setup::held_resources(&output.problems),
         endpoints: output.endpoints,
     };
-    let plan = plan::compute(desired, &state, &registry, &plan_config);
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    // The reconcile pass every other command runs, read-only: against the
+    // zone file held in memory, or against the live zones.
+    let (plan, zone) = runtime.block_on(async {
+        match &args.zone_file {
+            Some(path) => {
+                let mut zone = read_zone_file(path, args, config)?;
+                let plan_config = setup::plan_config(config, zone.zones.clone())?;
+                let records = std::mem::take(&mut zone.records);
+                let store = InMemoryStore::new(InMemoryZones::new(zone.zones.clone(), records));
+                let pass = converge(&store, &registry, &plan_config, &desired, true).await?;
+                anyhow::Ok((pass.plan, zone))
+            }
+            None => {
+                let (provider, zones) = connect_live(config).await?;
+                let plan_config = setup::plan_config(config, zones.clone())?;
+                let pass = converge(&provider, &registry, &plan_config, &desired, true).await?;
+                let zone = ZoneFile {
+                    zones,
+                    records: Vec::new(),
+                    outside_zones: 0,
+                    unsupported: 0,
+                };
+                anyhow::Ok((pass.plan, zone))
+            }
+        }
+    })?;
 
     let mut passed_over = manifests.other_kinds.clone();
     if zone.outside_zones > 0 {
@@ -153,32 +178,20 @@ fn zones_of(records: &[DnsRecord], args: &PlanArgs, config: &Config) -> Vec<Zone
         .collect()
 }
 
-/// Reads the live zones through the Cloudflare client: token verify, zones,
-/// record listings. Read-only: `plan` never writes.
-fn read_live_zone(config: &Config) -> anyhow::Result<ZoneFile> {
+/// Connects to Cloudflare for a live plan: token verify, then the zones the
+/// domain filter selects. Read-only: `plan` never writes.
+async fn connect_live(config: &Config) -> anyhow::Result<(Cloudflare, Vec<Zone>)> {
     let provider = setup::cloudflare(config)?;
     let domain_filter = setup::domain_filter(config)?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .context("cannot start the async runtime")?;
-    runtime.block_on(async {
-        let zones = provider
-            .connect(&domain_filter)
-            .await
-            .map_err(|e| match e {
-                StartupError::Api(api) => anyhow::anyhow!(
-                    "{}",
-                    explain_startup(&api, &CredentialOrigin::from_environment())
-                ),
-                other => anyhow::anyhow!("{other}"),
-            })?;
-        let records = provider.read(&zones).await?;
-        Ok(ZoneFile {
-            zones,
-            records,
-            outside_zones: 0,
-            unsupported: 0,
-        })
-    })
+    let zones = provider
+        .connect(&domain_filter)
+        .await
+        .map_err(|e| match e {
+            StartupError::Api(api) => anyhow::anyhow!(
+                "{}",
+                explain_startup(&api, &CredentialOrigin::from_environment())
+            ),
+            other => anyhow::anyhow!("{other}"),
+        })?;
+    Ok((provider, zones))
 }

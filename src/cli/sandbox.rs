@@ -22,7 +22,7 @@ use crate::endpoint::{Zone, normalize_name};
 use crate::plan::Desired;
 use crate::plan::report::Report;
 use crate::provider::cloudflare::types::{DnsRecord, RecordRequest, parse_record_list};
-use crate::reconcile::{ReconcileReport, reconcile};
+use crate::reconcile::{ReconcileReport, converge};
 use crate::sandbox::{Plan as ZonePlan, Sandbox, SandboxConfig, SandboxHandle};
 use crate::secret::Secret;
 use crate::setup;
@@ -221,7 +221,7 @@ async fn demo(args: &SandboxArgs) -> anyhow::Result<ExitCode> {
     };
 
     println!("\n== Pass 1: plan and apply\n");
-    let first = reconcile(&provider, &registry, &plan_config, &desired, false).await?;
+    let first = converge(&provider, &registry, &plan_config, &desired, false).await?;
     print_pass(&first, &output.problems, &manifests);
     for zone in &zones {
         println!("\nZone {} after pass 1:", zone.name);
@@ -229,7 +229,7 @@ async fn demo(args: &SandboxArgs) -> anyhow::Result<ExitCode> {
     }
 
     println!("\n== Pass 2: nothing changed, so nothing is written\n");
-    let second = reconcile(&provider, &registry, &plan_config, &desired, false).await?;
+    let second = converge(&provider, &registry, &plan_config, &desired, false).await?;
     print_pass(&second, &output.problems, &manifests);
 
     let calls = provider.client().counts();

@@ -9,8 +9,6 @@ pub mod desired;
 mod health;
 mod join;
 mod report;
-mod summary;
-mod view;
 mod watch;
 
 use std::process::ExitCode;
@@ -22,16 +20,15 @@ use tokio::sync::watch as channel;
 
 use self::desired::State;
 use self::health::Health;
-use self::summary::PassSummary;
-use self::view::ZoneView;
 use self::watch::{WatchContext, WatchScope};
 use crate::config::Config;
 use crate::endpoint::Zone;
-use crate::plan::slices::{SlicedZone, Slicing};
-use crate::plan::{self, Action, PlanConfig};
-use crate::provider::cloudflare::apply::ApplyReport;
+use crate::plan::PlanConfig;
+use crate::plan::slices::SlicedZone;
+use crate::provider::ApplyReport;
 use crate::provider::cloudflare::error::{CredentialOrigin, explain_startup};
 use crate::provider::cloudflare::{Cloudflare, StartupError};
+use crate::reconcile::{DesiredSource, PassOptions, PassOutcome, PassSummary, Reconciler};
 use crate::registry::txt::TxtRegistry;
 use crate::setup;
 use crate::telemetry::metrics::ControllerMetrics;
@@ -117,14 +114,15 @@ async fn run_async(config: &Config) -> anyhow::Result<ExitCode> {
         &config.sources.crd_kind,
         config.sync.events_emit.clone(),
     );
-    let mut reconciler = Reconciler {
-        provider,
-        registry,
-        plan_config,
-        state: state.clone(),
-        view: None,
+    let options = PassOptions {
         dry_run: config.sync.dry_run,
         slice_size: config.sync.plan_slice_size,
+        keep_plan: false,
+        keep_changes: !config.sync.dry_run && reporter.tells_of_changes(),
+    };
+    let mut controller = Controller {
+        reconciler: Reconciler::new(provider, registry, plan_config, options),
+        state: state.clone(),
         reporter,
         metrics: metrics.clone(),
     };
@@ -134,7 +132,7 @@ async fn run_async(config: &Config) -> anyhow::Result<ExitCode> {
     tracing::info!(objects = state.objects(), "every source listed");
 
     let outcome = if config.sync.once {
-        let ok = reconciler.pass(true).await == PassOutcome::Converged;
+        let ok = controller.pass(true).await == PassOutcome::Converged;
         Ok(if ok {
             ExitCode::SUCCESS
         } else {
@@ -151,7 +149,7 @@ async fn run_async(config: &Config) -> anyhow::Result<ExitCode> {
                 .unwrap_or(Duration::ZERO),
         };
         let rx = leader.as_ref().map(|e| e.rx.clone());
-        reconciler.run(timing, rx, shutdown_signal()).await;
+        controller.run(timing, rx, shutdown_signal()).await;
         if let Some(election) = leader {
             election.release().await;
         }
@@ -325,20 +323,6 @@ async fn shutdown_signal() {
     }
 }
 
-/// How a pass ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum PassOutcome {
-    /// The zone is as desired.
-    Converged,
-    /// Cloudflare refused some changes for what they asked: the same request
-    /// would be refused again, so only a change of the objects (or the next
-    /// full resync) tries again.
-    Refused,
-    /// The zone could not be read, or a write failed or went unanswered:
-    /// retried with backoff.
-    Failed,
-}
-
 /// When the loop reconciles.
 #[derive(Clone, Copy, Debug)]
 struct Timing {
@@ -349,23 +333,17 @@ struct Timing {
     min_gap: Duration,
 }
 
-/// One reconcile pass at a time, with the zone view kept between passes.
-struct Reconciler {
-    provider: Cloudflare,
-    registry: TxtRegistry,
-    plan_config: PlanConfig,
+/// The reconcile loop: one pass at a time over the watched state, with the
+/// zone view kept between passes, then metrics, status and Events.
+struct Controller {
+    reconciler: Reconciler<Cloudflare>,
     state: Arc<State>,
-    /// The zone as of the last read plus flaredns's own writes since.
-    view: Option<ZoneView>,
-    dry_run: bool,
-    /// `--plan-slice-size`.
-    slice_size: usize,
     /// DNSEndpoint status and Events.
     reporter: report::Reporter,
     metrics: Arc<ControllerMetrics>,
 }
 
-impl Reconciler {
+impl Controller {
     async fn run(
         &mut self,
         timing: Timing,
@@ -405,7 +383,7 @@ impl Reconciler {
             } else {
                 // A standby keeps its state warm and drops its zone view: the
                 // leader writes, so the view would go stale.
-                self.view = None;
+                self.reconciler.forget_view();
                 // Nothing to resync while standing by (taking the lease
                 // brings the resync forward); a time in the past would wake
                 // the loop at once, again and again.
@@ -442,152 +420,38 @@ impl Reconciler {
         }
     }
 
-    /// One pass: read (when `full` or no view), then plan and apply slice by
-    /// slice (see [`plan::slices`]): each slice's complete batches are sent
-    /// before the next slice is planned, so a pass holds one slice's plan and
-    /// sends the same batches as a plan of the whole zone would.
+    /// One pass (see [`Reconciler::pass`]), then its metrics, Events and
+    /// status.
     async fn pass(&mut self, full: bool) -> PassOutcome {
         let started = Instant::now();
-        let calls_before = self.provider.client().counts();
-        let mut pending_since = self.state.take_pending_since();
+        let pending_since = self.state.take_pending_since();
         self.metrics
             .last_reconcile_timestamp_seconds
             .set(unix_now());
-        if full || self.view.is_none() {
-            // The old view goes first: two copies of a large zone would double
-            // the peak.
-            self.view = None;
-            match self.provider.read_pages(&self.plan_config.zones).await {
-                Ok(pages) => self.view = Some(ZoneView::from_chunks(pages)),
-                Err(error) => {
-                    tracing::error!(%error, "cannot read the zone");
-                    self.metrics.registry_errors.inc();
-                    self.metrics.consecutive_soft_errors.inc();
-                    return PassOutcome::Failed;
-                }
-            }
+        let report = self.reconciler.pass(&*self.state, full).await;
+        if report.read_error.is_some() {
+            self.metrics.registry_errors.inc();
+            self.metrics.consecutive_soft_errors.inc();
+            return report.outcome;
         }
-        // The registry and the planner read the view in place; it takes this
-        // pass's writes once they are done with it.
-        let view = self.view.take().unwrap_or_default();
-        let records_count = view.len();
-        // A name has a record and its ownership record, or is yet to be made.
-        let names = (records_count / 2).max(self.state.endpoint_count());
-        let slicing = Slicing::for_names(names, self.slice_size);
-        let zone = SlicedZone::new(&self.registry, view.iter(), slicing);
-        let zones = &self.plan_config.zones;
-        let keep_changes = !self.dry_run && self.reporter.tells_of_changes();
-        let mut summary = PassSummary::default();
-        let mut report = ApplyReport::default();
-        // What each apply wrote, kept apart for the view (see `ZoneView`).
-        let mut written = Vec::new();
-        // Units whose batch is not full yet: they wait for the next slice's.
-        let mut waiting = Vec::new();
-        for slice in 0..slicing.count() {
-            let current = zone.resolve(&self.registry, slice);
-            let desired = self
-                .state
-                .desired_where(|name| zone.plans(&self.registry, slice, name));
-            summary.add_current(&current);
-            summary.add_desired(&desired);
-            let plan = plan::compute(desired, &current, &self.registry, &self.plan_config);
-            drop(current);
-            self.log_changes(&plan);
-            waiting.extend(summary.add_plan(plan, keep_changes));
-            let last = slice + 1 == slicing.count();
-            // After a failed write nothing more is sent; the slices are still
-            // planned, so that the metrics and the log see the whole zone.
-            if self.dry_run || report.must_stop() {
-                waiting.clear();
-                continue;
-            }
-            let ready = if last {
-                std::mem::take(&mut waiting)
-            } else {
-                let (ready, rest) = self
-                    .provider
-                    .split_ready(std::mem::take(&mut waiting), zones);
-                waiting = rest;
-                ready
-            };
-            if ready.is_empty() {
-                continue;
-            }
-            let mut applied = self.provider.apply(&ready, zones).await;
-            written.push(std::mem::take(&mut applied.written));
-            report.absorb(applied);
-            if let Some(since) = pending_since.take() {
-                self.metrics
-                    .event_to_apply
-                    .observe(since.elapsed().as_secs_f64());
-            }
+        if let (Some(since), Some(sent)) = (pending_since, report.first_apply) {
+            self.metrics
+                .event_to_apply
+                .observe(sent.saturating_duration_since(since).as_secs_f64());
         }
-        drop(waiting);
-        if let Some(error) = &report.stopped {
-            tracing::warn!(%error, applied = report.applied, "applying stopped early");
-        }
-        let converged =
-            report.refused.is_empty() && report.stopped.is_none() && !report.needs_reread;
-        self.observe(&summary, &report, full, converged, started);
-        if !self.dry_run {
+        let converged = report.outcome == PassOutcome::Converged;
+        self.observe(&report.summary, &report.applied, full, converged, started);
+        if !self.reconciler.options.dry_run {
             self.reporter
-                .after_pass(&self.state, &summary.skipped, &summary.changes, &report)
+                .after_pass(
+                    &self.state,
+                    &report.summary.skipped,
+                    &report.summary.changes,
+                    &report.applied,
+                )
                 .await;
         }
-        drop(zone);
-        if report.must_stop() {
-            // The zone is read again before anything else is planned.
-            self.view = None;
-        } else {
-            let mut view = view;
-            view.update(&report.deleted, written);
-            self.view = Some(view);
-        }
-        tracing::info!(
-            desired = summary.desired_endpoints,
-            current = records_count,
-            created = summary.count(Action::Create),
-            updated = summary.count(Action::Update),
-            deleted = summary.count(Action::Delete),
-            refused = report.refused.len(),
-            batches = report.batches.len(),
-            calls = self.provider.client().counts().since(&calls_before).total(),
-            slices = slicing.count(),
-            full_read = full,
-            duration_ms = started.elapsed().as_millis() as u64,
-            "reconciled"
-        );
-        if report.must_stop() {
-            PassOutcome::Failed
-        } else if converged {
-            PassOutcome::Converged
-        } else {
-            PassOutcome::Refused
-        }
-    }
-
-    /// One log line per planned change.
-    fn log_changes(&self, plan: &plan::Plan) {
-        for unit in &plan.units {
-            for change in &unit.changes {
-                let targets = change
-                    .after
-                    .as_ref()
-                    .or(change.before.as_ref())
-                    .map(|e| e.targets.join(","))
-                    .unwrap_or_default();
-                tracing::info!(
-                    action = %change.action,
-                    name = %change.key.dns_name,
-                    r#type = %change.key.record_type,
-                    %targets,
-                    object = change.resource.as_deref().unwrap_or(""),
-                    dry_run = self.dry_run,
-                    "{}",
-                    change.reason
-                );
-            }
-        }
+        report.outcome
     }
 
     /// Sets the metrics one pass determines.
@@ -651,7 +515,7 @@ impl Reconciler {
                     m.skipped_owner_mismatch
                         .get_or_create(&OwnerMismatchLabels {
                             record_type: skip.key.record_type.to_string(),
-                            owner: self.registry.owner_id().to_string(),
+                            owner: self.reconciler.registry.owner_id().to_string(),
                             foreign_owner: owner.clone(),
                             domain: skip.key.dns_name.clone(),
                         })
@@ -703,6 +567,21 @@ impl Reconciler {
         }
         m.reconcile_duration
             .observe(started.elapsed().as_secs_f64());
+    }
+}
+
+impl DesiredSource for State {
+    fn endpoint_count(&self) -> usize {
+        State::endpoint_count(self)
+    }
+
+    fn desired_in_slice(
+        &self,
+        zone: &SlicedZone<'_>,
+        registry: &TxtRegistry,
+        slice: u64,
+    ) -> crate::plan::Desired {
+        self.desired_where(|name| zone.plans(registry, slice, name))
     }
 }
 

@@ -19,7 +19,7 @@ use flaredns::provider::cloudflare::client::{
 use flaredns::provider::cloudflare::error::{CredentialOrigin, explain_startup};
 use flaredns::provider::cloudflare::ratelimit::RateLimitConfig;
 use flaredns::provider::cloudflare::types::RecordRequest;
-use flaredns::reconcile::reconcile;
+use flaredns::reconcile::converge;
 use flaredns::sandbox::{
     CallEntry, FailWrite, Plan, Sandbox, SandboxConfig, SandboxHandle, Throttle, TokenConfig,
 };
@@ -168,7 +168,7 @@ async fn a_429_is_obeyed_and_the_sync_converges() {
         calls: 1,
         retry_after,
     });
-    let report = reconcile(&cf, &registry(), &plan_config(zones), &hostnames(20), false)
+    let report = converge(&cf, &registry(), &plan_config(zones), &hostnames(20), false)
         .await
         .unwrap();
     assert!(report.converged());
@@ -248,7 +248,7 @@ async fn a_timeout_after_the_batch_was_applied_leaves_no_duplicate() {
         .await;
     assert!(first.needs_reread);
     handle.clear_faults();
-    let report = reconcile(&cf, &registry(), &config, &desired, false)
+    let report = converge(&cf, &registry(), &config, &desired, false)
         .await
         .unwrap();
     assert_eq!(
@@ -289,7 +289,7 @@ async fn a_refused_record_is_reported_and_every_other_unit_applied() {
     );
     let mut config = plan_config(zones);
     config.managed_types = vec![RecordType::A, RecordType::Cname];
-    let report = reconcile(&cf, &registry(), &config, &desired, false)
+    let report = converge(&cf, &registry(), &config, &desired, false)
         .await
         .unwrap();
     let applied = &report.applied[0];

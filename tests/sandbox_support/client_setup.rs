@@ -10,7 +10,7 @@ use flaredns::plan::{Desired, PlanConfig};
 use flaredns::provider::cloudflare::client::{Client, ClientConfig, RetryPolicy};
 use flaredns::provider::cloudflare::ratelimit::RateLimitConfig;
 use flaredns::provider::cloudflare::{Cloudflare, CloudflareSettings};
-use flaredns::reconcile::{ReconcileReport, reconcile};
+use flaredns::reconcile::{ReconcileReport, converge};
 use flaredns::registry::txt::{TxtRegistry, TxtRegistryConfig};
 use flaredns::sandbox::{Plan, Sandbox, SandboxConfig, SandboxHandle};
 use flaredns::secret::Secret;
@@ -99,7 +99,7 @@ pub fn plan_config(zones: Vec<Zone>) -> PlanConfig {
 
 pub async fn sync(provider: &Cloudflare, desired: &Desired) -> ReconcileReport {
     let zones = provider.connect(&filter()).await.unwrap();
-    reconcile(provider, &registry(), &plan_config(zones), desired, false)
+    converge(provider, &registry(), &plan_config(zones), desired, false)
         .await
         .unwrap()
 }

@@ -6,6 +6,7 @@ pub mod batch;
 pub mod client;
 pub mod error;
 pub mod ratelimit;
+pub mod store;
 pub mod types;
 
 use std::time::Duration;
