@@ -52,6 +52,7 @@
 
 mod api;
 mod auth;
+mod body;
 mod calls;
 mod config;
 mod conn;
@@ -67,6 +68,7 @@ mod server;
 mod stamp;
 mod state_file;
 mod store;
+mod wire;
 mod zone;
 
 pub use calls::{CallCounts, CallEntry, CallKind, HistoryEntry};
@@ -79,3 +81,7 @@ pub use handle::{Sandbox, SandboxError, SandboxHandle};
 pub use route::BASE_PATH;
 pub use state_file::{StateFile, StateFileError, ZoneFile};
 pub use store::ZoneError;
+pub use wire::{
+    AccountObject, NoId, OwnerObject, PlanObject, RecordDataFields, RecordInput, RecordMeta,
+    RecordObject, ResponseMessage, SettingsObject, ZoneMeta, ZoneObject,
+};
