@@ -5,7 +5,7 @@
 //! an independent reading instead of its own mirror image.
 //!
 //! Request bodies name every field the schema defines for them, at every depth
-//! (`settings`, `data`), so that a strict reading (see [`super::body`]) can refuse
+//! (`settings`, `data`), so that a strict reading (see `body`) can refuse
 //! anything else. Answers carry the fields the live API sends for the records
 //! and zones the sandbox holds.
 //!
