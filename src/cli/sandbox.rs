@@ -18,12 +18,12 @@ use comfy_table::presets::NOTHING;
 
 use super::Command;
 use crate::config::{CloudflareCredentials, Config, TokenSource};
-use crate::endpoint::{Zone, normalize_name};
+use crate::endpoint::{Zone, ZoneRecord, normalize_name};
 use crate::plan::Desired;
 use crate::plan::report::Report;
-use crate::provider::cloudflare::types::{DnsRecord, RecordRequest, parse_record_list};
+use crate::provider::cloudflare::types::{DnsRecord, parse_record_list};
 use crate::reconcile::{ReconcileReport, converge};
-use crate::sandbox::{Plan as ZonePlan, Sandbox, SandboxConfig, SandboxHandle};
+use crate::sandbox::{Plan as ZonePlan, RecordInput, Sandbox, SandboxConfig, SandboxHandle};
 use crate::secret::Secret;
 use crate::setup;
 use crate::source::manifest::{self, Format, Manifests};
@@ -81,6 +81,11 @@ pub struct SandboxArgs {
     /// list-records call returns).
     #[arg(long, value_name = "FILE")]
     pub zone_file: Option<PathBuf>,
+    /// With --serve: refuse a request body holding a field Cloudflare does not
+    /// define (error 9207) instead of ignoring it as the live API does, so that
+    /// a client's misnamed field fails its tests.
+    #[arg(long, requires = "serve")]
+    pub strict: bool,
 }
 
 /// Runs `flaredns sandbox`.
@@ -134,15 +139,27 @@ async fn seeded_sandbox(
         parse_record_list(&records).with_context(|| format!("{origin} does not parse"))?;
     let zone_name = zone_name_of(&records).unwrap_or_else(|| "example.com".to_string());
     handle.add_zone(&zone_name, ZonePlan::Free)?;
-    let requests: Vec<RecordRequest> = records
+    let requests: Vec<RecordInput> = records
         .iter()
         .filter_map(|r| r.to_zone_record(&"".into()).ok())
-        .map(|r| RecordRequest::from(&r))
+        .map(|r| seed_input(&r))
         .collect();
     let count = requests.len();
     handle.put_records(&zone_name, requests)?;
     println!("Seeded zone {zone_name} (Free plan) with {count} records from {origin}.");
     Ok(handle)
+}
+
+/// The sandbox's create request for a record read from a zone file.
+fn seed_input(record: &ZoneRecord) -> RecordInput {
+    RecordInput {
+        ttl: record.ttl,
+        proxied: record.proxied,
+        comment: record.comment.clone(),
+        tags: record.tags.clone(),
+        priority: record.priority,
+        ..RecordInput::new(&record.name, record.record_type, &record.content)
+    }
 }
 
 fn zone_name_of(records: &[DnsRecord]) -> Option<String> {
@@ -162,6 +179,7 @@ async fn serve(args: &SandboxArgs) -> anyhow::Result<ExitCode> {
     let config = SandboxConfig {
         bind: listen,
         state_file: args.state.clone(),
+        strict_requests: args.strict,
         ..SandboxConfig::default()
     };
     let handle = seeded_sandbox(args, config).await?;

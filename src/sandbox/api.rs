@@ -3,21 +3,19 @@
 //! server turns an [`Outcome`] into a response.
 
 use serde::Serialize;
-use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::provider::cloudflare::types::{
-    ApiMessage, BatchRequest, Envelope, RecordId, RecordPatch, RecordRequest, TokenStatus,
-    TokenVerify,
-};
-
 use super::auth::Principal;
+use super::body::{self, BodyReading};
 use super::error::{ApiError, code};
 use super::ops;
 use super::query::{self, Query, RECORD_PAGES, ZONE_PAGES};
 use super::route::Route;
 use super::stamp::{self, Clock};
 use super::store::Store;
+use super::wire::{
+    BatchInput, RecordEdit, RecordInput, RecordRef, ResponseEnvelope, ResponseMessage, TokenObject,
+};
 use super::zone::ZoneState;
 
 /// The result of one call.
@@ -58,6 +56,8 @@ pub struct Call<'a> {
     pub path: &'a str,
     pub query: &'a Query,
     pub body: &'a [u8],
+    /// How the body is read: strictly, a field the API does not define is refused.
+    pub reading: BodyReading,
 }
 
 /// Answers an authenticated call.
@@ -68,7 +68,7 @@ pub fn answer(store: &mut Store, clock: &Clock, principal: &Principal, call: Cal
         Route::Unrouted => Outcome::read(Err(ApiError::no_route())),
         Route::GetZone { zone } => Outcome::read(
             visible_zone(store, principal, zone, call.path)
-                .and_then(|z| envelope(Envelope::ok(z.to_api()))),
+                .and_then(|z| envelope(ResponseEnvelope::ok(z.to_api()))),
         ),
         Route::ListRecords { zone } => Outcome::read(
             visible_zone(store, principal, zone, call.path)
@@ -78,29 +78,31 @@ pub fn answer(store: &mut Store, clock: &Clock, principal: &Principal, call: Cal
             visible_zone(store, principal, zone, call.path).and_then(|z| {
                 check_record_id(record, call.path)?;
                 let found = z.get(record).ok_or_else(ApiError::record_not_found)?;
-                envelope(Envelope::ok(found))
+                envelope(ResponseEnvelope::ok(found))
             }),
         ),
         Route::CreateRecord { zone } => {
             let result = writable_zone(store, principal, zone, call.path).and_then(|z| {
-                let request: RecordRequest = parse(call.body)?;
-                envelope(Envelope::ok(ops::create(z, clock, request)?))
+                let request: RecordInput = body::read(call.body, call.reading)?;
+                envelope(ResponseEnvelope::ok(ops::create(z, clock, request)?))
             });
             Outcome::write(result, zone)
         }
         Route::PutRecord { zone, record } => {
             let result = writable_zone(store, principal, zone, call.path).and_then(|z| {
                 check_record_id(record, call.path)?;
-                let request: RecordRequest = parse(call.body)?;
-                envelope(Envelope::ok(ops::overwrite(z, clock, record, request)?))
+                let request: RecordInput = body::read(call.body, call.reading)?;
+                envelope(ResponseEnvelope::ok(ops::overwrite(
+                    z, clock, record, request,
+                )?))
             });
             Outcome::write(result, zone)
         }
         Route::PatchRecord { zone, record } => {
             let result = writable_zone(store, principal, zone, call.path).and_then(|z| {
                 check_record_id(record, call.path)?;
-                let patch: RecordPatch = parse(call.body)?;
-                envelope(Envelope::ok(ops::patch(z, clock, record, patch)?))
+                let patch: RecordEdit = body::read(call.body, call.reading)?;
+                envelope(ResponseEnvelope::ok(ops::patch(z, clock, record, patch)?))
             });
             Outcome::write(result, zone)
         }
@@ -108,16 +110,16 @@ pub fn answer(store: &mut Store, clock: &Clock, principal: &Principal, call: Cal
             let result = writable_zone(store, principal, zone, call.path).and_then(|z| {
                 check_record_id(record, call.path)?;
                 let deleted = ops::delete(z, record)?;
-                envelope(Envelope::ok(RecordId { id: deleted.id }))
+                envelope(ResponseEnvelope::ok(RecordRef { id: deleted.id }))
             });
             Outcome::write(result, zone)
         }
         Route::Batch { zone } => {
             let mut operations = None;
             let result = writable_zone(store, principal, zone, call.path).and_then(|z| {
-                let batch: BatchRequest = parse(call.body)?;
+                let batch: BatchInput = body::read(call.body, call.reading)?;
                 operations = Some(batch.len());
-                envelope(Envelope::ok(ops::batch(z, clock, batch)?))
+                envelope(ResponseEnvelope::ok(ops::batch(z, clock, batch)?))
             });
             Outcome {
                 operations,
@@ -127,20 +129,10 @@ pub fn answer(store: &mut Store, clock: &Clock, principal: &Principal, call: Cal
     }
 }
 
-fn envelope<T: Serialize>(envelope: Envelope<T>) -> Result<Value, ApiError> {
+fn envelope<T: Serialize>(envelope: ResponseEnvelope<T>) -> Result<Value, ApiError> {
     serde_json::to_value(envelope).map_err(|e| {
         tracing::error!(error = %e, "cannot encode a sandbox answer");
         ApiError::server_error(500)
-    })
-}
-
-/// Reads a JSON body, logging where it went wrong (the live API only says that
-/// the body is invalid).
-fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    let mut de = serde_json::Deserializer::from_slice(body);
-    serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        tracing::debug!(at = %e.path(), error = %e.inner(), "invalid request body");
-        ApiError::body_invalid()
     })
 }
 
@@ -148,13 +140,11 @@ fn verify(principal: &Principal) -> Result<Value, ApiError> {
     let Principal::Token { id, .. } = principal else {
         return Err(ApiError::authorization_format());
     };
-    let mut answer = Envelope::ok(TokenVerify {
+    let mut answer = ResponseEnvelope::ok(TokenObject {
         id: id.clone(),
-        status: TokenStatus::Active,
-        not_before: None,
-        expires_on: None,
+        status: "active",
     });
-    answer.messages.push(ApiMessage::new(
+    answer.messages.push(ResponseMessage::new(
         code::AUTHENTICATION,
         "This API Token is valid and active",
     ));
@@ -169,13 +159,13 @@ fn list_zones(store: &Store, principal: &Principal, q: &Query) -> Result<Value, 
         .collect();
     let zones = query::zones(zones, q);
     let (page, info) = query::page(&zones, q, ZONE_PAGES);
-    envelope(Envelope::page(page, info))
+    envelope(ResponseEnvelope::page(page, info))
 }
 
 fn list_records(zone: &ZoneState, q: &Query) -> Result<Value, ApiError> {
     let records = query::records(zone.records().cloned().collect(), q);
     let (page, info) = query::page(&records, q, RECORD_PAGES);
-    envelope(Envelope::page(page, info))
+    envelope(ResponseEnvelope::page(page, info))
 }
 
 /// The zone named in the path, if the id is well formed, known and in the
@@ -257,6 +247,7 @@ mod tests {
                 path,
                 query: &Query::default(),
                 body: body.as_bytes(),
+                reading: BodyReading::Strict,
             },
         )
     }

@@ -2,12 +2,11 @@
 //! (`X-Auth-Email` + `X-Auth-Key`), checked as the live API checks them, and what
 //! each credential may see and change.
 
-use crate::provider::cloudflare::types::ApiMessage;
-
 use super::config::{
     ApiKeyConfig, TokenConfig, ZoneAccess, is_email_format, is_key_format, is_token_format,
 };
 use super::error::{ApiError, code};
+use super::wire::ResponseMessage;
 
 /// An authenticated caller.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -106,13 +105,13 @@ impl Credentials {
         let email = email.filter(|e| is_email_format(e));
         let key = key.filter(|k| is_key_format(k));
         if email.is_none() {
-            causes.push(ApiMessage::new(
+            causes.push(ResponseMessage::new(
                 code::EMAIL_FORMAT,
                 "Invalid format for X-Auth-Email header",
             ));
         }
         if key.is_none() {
-            causes.push(ApiMessage::new(
+            causes.push(ResponseMessage::new(
                 code::KEY_FORMAT,
                 "Invalid format for X-Auth-Key header",
             ));

@@ -7,7 +7,7 @@ use std::time::SystemTime;
 
 use serde::Serialize;
 
-use crate::provider::cloudflare::types::DnsRecord;
+use super::wire::RecordObject;
 
 /// What a call was, by endpoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -116,7 +116,7 @@ pub struct HistoryEntry {
     pub zone_id: String,
     pub kind: CallKind,
     /// Every record of the zone, sorted by type, name and content.
-    pub records: Vec<DnsRecord>,
+    pub records: Vec<RecordObject>,
 }
 
 /// The log itself.

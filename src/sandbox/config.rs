@@ -267,11 +267,17 @@ pub struct SandboxConfig {
     /// Keep a copy of the zone after every successful write (turn off for large
     /// benchmarks, where the copies would cost memory).
     pub keep_history: bool,
+    /// Refuse a request body holding a field Cloudflare does not define (at any
+    /// depth) with 9207, instead of ignoring it as the live API does. Tests turn
+    /// it on so that a misnamed field fails them rather than flapping in
+    /// production.
+    pub strict_requests: bool,
 }
 
 impl Default for SandboxConfig {
     /// Loopback on a free port, one random token for every zone, the live API's
-    /// rate limit, no faults, no state file, history kept.
+    /// rate limit, no faults, no state file, history kept, request bodies read
+    /// leniently.
     fn default() -> Self {
         SandboxConfig {
             bind: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
@@ -281,6 +287,7 @@ impl Default for SandboxConfig {
             faults: FaultConfig::default(),
             state_file: None,
             keep_history: true,
+            strict_requests: false,
         }
     }
 }

@@ -5,7 +5,7 @@
 //! §11). Where no live sample shows what Cloudflare sends, the constant says so
 //! and the sandbox answers with the closest documented code.
 
-use crate::provider::cloudflare::types::{ApiMessage, Envelope};
+use super::wire::{ResponseEnvelope, ResponseMessage};
 
 use super::config::Plan;
 
@@ -43,7 +43,7 @@ pub mod code {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApiError {
     pub status: u16,
-    pub errors: Vec<ApiMessage>,
+    pub errors: Vec<ResponseMessage>,
 }
 
 impl std::fmt::Display for ApiError {
@@ -62,13 +62,13 @@ impl ApiError {
     fn one(status: u16, code: u32, message: impl Into<String>) -> Self {
         ApiError {
             status,
-            errors: vec![ApiMessage::new(code, message)],
+            errors: vec![ResponseMessage::new(code, message)],
         }
     }
 
     /// The failure envelope to send.
-    pub fn envelope(&self) -> Envelope<()> {
-        Envelope::failure(self.errors.clone())
+    pub fn envelope(&self) -> ResponseEnvelope<()> {
+        ResponseEnvelope::failure(self.errors.clone())
     }
 
     /// Whether the error or one of its causes carries `code`.
@@ -77,10 +77,10 @@ impl ApiError {
     }
 
     /// 6003 with its causes: the authentication headers are malformed.
-    pub fn invalid_headers(causes: Vec<ApiMessage>) -> Self {
+    pub fn invalid_headers(causes: Vec<ResponseMessage>) -> Self {
         ApiError {
             status: 400,
-            errors: vec![ApiMessage::with_chain(
+            errors: vec![ResponseMessage::with_chain(
                 code::INVALID_HEADERS,
                 "Invalid request headers",
                 causes,
@@ -90,7 +90,7 @@ impl ApiError {
 
     /// 6003 ← 6111: no usable `Authorization` header.
     pub fn authorization_format() -> Self {
-        ApiError::invalid_headers(vec![ApiMessage::new(
+        ApiError::invalid_headers(vec![ResponseMessage::new(
             code::AUTHORIZATION_FORMAT,
             "Invalid format for Authorization header",
         )])
@@ -122,13 +122,13 @@ impl ApiError {
         ApiError {
             status: 400,
             errors: vec![
-                ApiMessage::new(
+                ResponseMessage::new(
                     code::BAD_OBJECT_ID,
                     format!(
                         "Could not route to {path}, perhaps your object identifier is invalid?"
                     ),
                 ),
-                ApiMessage::new(code::NO_ROUTE, "No route for that URI"),
+                ResponseMessage::new(code::NO_ROUTE, "No route for that URI"),
             ],
         }
     }
@@ -138,7 +138,9 @@ impl ApiError {
         ApiError::one(404, code::RECORD_NOT_FOUND, "Record does not exist.")
     }
 
-    /// 9207: the body is not the JSON the endpoint expects.
+    /// 9207: the body is not the JSON the endpoint expects, or (read strictly)
+    /// holds a field the API does not define. The reference gives no message or
+    /// status for 9207; the sandbox answers HTTP 400 with this message.
     pub fn body_invalid() -> Self {
         ApiError::one(400, code::BODY_INVALID, "Request body is invalid.")
     }
@@ -153,10 +155,10 @@ impl ApiError {
     }
 
     /// 1004 with its causes: the record itself is invalid.
-    pub fn validation(causes: Vec<ApiMessage>) -> Self {
+    pub fn validation(causes: Vec<ResponseMessage>) -> Self {
         ApiError {
             status: 400,
-            errors: vec![ApiMessage::with_chain(
+            errors: vec![ResponseMessage::with_chain(
                 code::DNS_VALIDATION,
                 "DNS Validation Error",
                 causes,
@@ -222,49 +224,49 @@ impl ApiError {
 
 /// Causes inside a 1004 validation error.
 pub mod cause {
-    use super::{ApiMessage, code};
+    use super::{ResponseMessage, code};
     use crate::endpoint::RecordType;
 
-    pub fn name_invalid() -> ApiMessage {
-        ApiMessage::new(code::NAME_INVALID, "DNS name is invalid.")
+    pub fn name_invalid() -> ResponseMessage {
+        ResponseMessage::new(code::NAME_INVALID, "DNS name is invalid.")
     }
 
-    pub fn content_invalid(record_type: RecordType) -> ApiMessage {
+    pub fn content_invalid(record_type: RecordType) -> ResponseMessage {
         let what = if record_type == RecordType::Aaaa {
             "IPv6"
         } else {
             "IPv4"
         };
-        ApiMessage::new(
+        ResponseMessage::new(
             code::CONTENT_INVALID,
             format!("Content for {record_type} record must be a valid {what} address."),
         )
     }
 
-    pub fn content_missing(record_type: RecordType) -> ApiMessage {
-        ApiMessage::new(
+    pub fn content_missing(record_type: RecordType) -> ResponseMessage {
+        ResponseMessage::new(
             code::CONTENT_INVALID,
             format!("Content for {record_type} record is invalid."),
         )
     }
 
-    pub fn ttl_invalid() -> ApiMessage {
+    pub fn ttl_invalid() -> ResponseMessage {
         // The live message still names older bounds; it is kept word for word.
-        ApiMessage::new(
+        ResponseMessage::new(
             code::TTL_INVALID,
             "Invalid TTL. Must be between 120 and 2,147,483,647 seconds, or 1 for automatic",
         )
     }
 
-    pub fn not_proxiable() -> ApiMessage {
-        ApiMessage::new(
+    pub fn not_proxiable() -> ResponseMessage {
+        ResponseMessage::new(
             code::NOT_PROXIABLE,
             "Invalid proxied mode. Record cannot be proxied",
         )
     }
 
-    pub fn comment_too_long(limit: usize) -> ApiMessage {
-        ApiMessage::new(
+    pub fn comment_too_long(limit: usize) -> ResponseMessage {
+        ResponseMessage::new(
             code::COMMENT_TOO_LONG,
             format!("DNS record comment exceeds the maximum length of {limit} characters."),
         )
@@ -272,8 +274,8 @@ pub mod cause {
 
     /// No live sample shows the code for a comment with a line break; the sandbox
     /// reuses the comment code.
-    pub fn comment_line_break() -> ApiMessage {
-        ApiMessage::new(
+    pub fn comment_line_break() -> ResponseMessage {
+        ResponseMessage::new(
             code::COMMENT_TOO_LONG,
             "DNS record comment must not contain line breaks.",
         )
@@ -281,15 +283,15 @@ pub mod cause {
 
     /// No live sample shows the code for an MX record without a priority (the
     /// schema requires one); the sandbox reuses the wrapper's code.
-    pub fn priority_missing(record_type: RecordType) -> ApiMessage {
-        ApiMessage::new(
+    pub fn priority_missing(record_type: RecordType) -> ResponseMessage {
+        ResponseMessage::new(
             code::DNS_VALIDATION,
             format!("Priority is required for {record_type} records."),
         )
     }
 
-    pub fn tag_quota(tags: usize, quota: usize) -> ApiMessage {
-        ApiMessage::new(
+    pub fn tag_quota(tags: usize, quota: usize) -> ResponseMessage {
+        ResponseMessage::new(
             code::TAG_QUOTA,
             format!("DNS record has {tags} tags, exceeding the quota of {quota}."),
         )

@@ -11,9 +11,8 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::provider::cloudflare::types::{DnsRecord, RecordRequest, Zone};
-
 use super::auth::Credentials;
+use super::body::BodyReading;
 use super::calls::{CallCounts, CallEntry, CallLog, HistoryEntry};
 use super::config::{ConfigError, FailWrite, Plan, SandboxConfig, Throttle, TokenConfig};
 use super::conn::{ConnectionControl, ControlledListener};
@@ -26,6 +25,7 @@ use super::server::{self, Shared, lock};
 use super::stamp::Clock;
 use super::state_file::{self, StateFileError};
 use super::store::{Store, ZoneError};
+use super::wire::{RecordInput, RecordObject, ZoneObject};
 
 /// How long shutdown waits for calls in flight before it stops the server.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -91,6 +91,11 @@ impl Sandbox {
             log: Mutex::new(CallLog::default()),
             clock,
             keep_history: config.keep_history,
+            reading: if config.strict_requests {
+                BodyReading::Strict
+            } else {
+                BodyReading::Lenient
+            },
         });
         let app = Router::new()
             .fallback(server::handle)
@@ -165,7 +170,7 @@ impl SandboxHandle {
     }
 
     /// Every zone, as the API returns them.
-    pub fn zones(&self) -> Vec<Zone> {
+    pub fn zones(&self) -> Vec<ZoneObject> {
         lock(&self.shared.store)
             .zones()
             .map(|z| z.to_api())
@@ -178,8 +183,8 @@ impl SandboxHandle {
     pub fn put_records(
         &self,
         zone: &str,
-        records: Vec<RecordRequest>,
-    ) -> Result<Vec<DnsRecord>, SandboxError> {
+        records: Vec<RecordInput>,
+    ) -> Result<Vec<RecordObject>, SandboxError> {
         let mut store = lock(&self.shared.store);
         let id = store
             .find_id(zone)
@@ -193,7 +198,7 @@ impl SandboxHandle {
 
     /// A zone's records (zone named by id or name), sorted by type, name and
     /// content.
-    pub fn records(&self, zone: &str) -> Result<Vec<DnsRecord>, SandboxError> {
+    pub fn records(&self, zone: &str) -> Result<Vec<RecordObject>, SandboxError> {
         lock(&self.shared.store)
             .find(zone)
             .map(|z| z.sorted_records())

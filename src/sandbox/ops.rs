@@ -2,72 +2,77 @@
 //! the atomic batch. Each returns the records as the API answers them, or the
 //! first error with the zone unchanged.
 
-use crate::provider::cloudflare::types::{
-    BatchRequest, BatchResponse, DnsRecord, RecordPatch, RecordRequest,
-};
-
 use super::error::ApiError;
 use super::rules::{self, RecordFields};
 use super::stamp::{self, Clock};
+use super::wire::{BatchInput, BatchOutput, RecordEdit, RecordInput, RecordObject};
 use super::zone::ZoneState;
 
 /// Creates a record (`POST /dns_records`).
-pub fn create(
+pub fn create<Id>(
     zone: &mut ZoneState,
     clock: &Clock,
-    request: RecordRequest,
-) -> Result<DnsRecord, ApiError> {
+    request: RecordInput<Id>,
+) -> Result<RecordObject, ApiError> {
     let fields = rules::normalize(&zone.name, zone.plan, request.into())?;
     rules::check_conflicts(zone, &fields, None)?;
     let now = clock.stamp();
-    let record = rules::to_record(fields, stamp::new_id(), now.clone(), now);
+    let record = rules::to_record(fields, stamp::new_id(), now.clone(), now, None);
     zone.insert(record.clone());
     Ok(record)
 }
 
 /// Overwrites a record (`PUT`): every field left out goes back to its default.
-pub fn overwrite(
+pub fn overwrite<Id>(
     zone: &mut ZoneState,
     clock: &Clock,
     id: &str,
-    request: RecordRequest,
-) -> Result<DnsRecord, ApiError> {
-    let existing = zone.get(id).ok_or_else(ApiError::record_not_found)?;
-    let created_on = existing.created_on.clone();
-    replace(zone, clock, id, created_on, request.into())
+    request: RecordInput<Id>,
+) -> Result<RecordObject, ApiError> {
+    if zone.get(id).is_none() {
+        return Err(ApiError::record_not_found());
+    }
+    replace(zone, clock, id, request.into())
 }
 
 /// Updates the fields a patch sends (`PATCH`).
-pub fn patch(
+pub fn patch<Id>(
     zone: &mut ZoneState,
     clock: &Clock,
     id: &str,
-    patch: RecordPatch,
-) -> Result<DnsRecord, ApiError> {
+    patch: RecordEdit<Id>,
+) -> Result<RecordObject, ApiError> {
     let existing = zone.get(id).ok_or_else(ApiError::record_not_found)?;
-    let created_on = existing.created_on.clone();
     // Stored records always have a known type; a record that somehow does not is
     // treated as absent rather than guessed at.
     let fields = RecordFields::of(existing).ok_or_else(ApiError::record_not_found)?;
-    replace(zone, clock, id, created_on, fields.patched(patch))
+    replace(zone, clock, id, fields.patched(patch))
 }
 
+/// Replaces the stored record `id` (which exists) by checked fields, keeping its
+/// creation time.
 fn replace(
     zone: &mut ZoneState,
     clock: &Clock,
     id: &str,
-    created_on: String,
     fields: RecordFields,
-) -> Result<DnsRecord, ApiError> {
+) -> Result<RecordObject, ApiError> {
     let fields = rules::normalize(&zone.name, zone.plan, fields)?;
     rules::check_conflicts(zone, &fields, Some(id))?;
-    let record = rules::to_record(fields, id.to_string(), created_on, clock.stamp());
+    let previous = zone.get(id).ok_or_else(ApiError::record_not_found)?;
+    let record = rules::to_record(
+        fields,
+        id.to_string(),
+        previous.created_on.clone(),
+        clock.stamp(),
+        Some(previous),
+    );
     zone.insert(record.clone());
     Ok(record)
 }
 
 /// Deletes a record, returning it as it was.
-pub fn delete(zone: &mut ZoneState, id: &str) -> Result<DnsRecord, ApiError> {
+pub fn delete(zone: &mut ZoneState, id: &str) -> Result<RecordObject, ApiError> {
     zone.remove(id).ok_or_else(ApiError::record_not_found)
 }
 
@@ -78,25 +83,23 @@ pub fn delete(zone: &mut ZoneState, id: &str) -> Result<DnsRecord, ApiError> {
 pub fn batch(
     zone: &mut ZoneState,
     clock: &Clock,
-    batch: BatchRequest,
-) -> Result<BatchResponse, ApiError> {
+    batch: BatchInput,
+) -> Result<BatchOutput, ApiError> {
     if batch.len() > zone.plan.batch_limit() {
         return Err(ApiError::batch_too_large(batch.len(), zone.plan));
     }
     let mut work = zone.clone();
-    let mut response = BatchResponse::default();
+    let mut response = BatchOutput::default();
     for item in batch.deletes {
         response.deletes.push(delete(&mut work, &item.id)?);
     }
     for item in batch.patches {
-        response
-            .patches
-            .push(patch(&mut work, clock, &item.id, item.body)?);
+        let id = item.id.clone();
+        response.patches.push(patch(&mut work, clock, &id, item)?);
     }
     for item in batch.puts {
-        response
-            .puts
-            .push(overwrite(&mut work, clock, &item.id, item.body)?);
+        let id = item.id.clone();
+        response.puts.push(overwrite(&mut work, clock, &id, item)?);
     }
     for item in batch.posts {
         response.posts.push(create(&mut work, clock, item)?);
@@ -110,8 +113,8 @@ pub fn batch(
 pub fn create_all(
     zone: &mut ZoneState,
     clock: &Clock,
-    requests: Vec<RecordRequest>,
-) -> Result<Vec<DnsRecord>, (usize, ApiError)> {
+    requests: Vec<RecordInput>,
+) -> Result<Vec<RecordObject>, (usize, ApiError)> {
     let mut work = zone.clone();
     let mut created = Vec::with_capacity(requests.len());
     for (i, request) in requests.into_iter().enumerate() {
@@ -125,9 +128,9 @@ pub fn create_all(
 mod tests {
     use super::*;
     use crate::endpoint::RecordType;
-    use crate::provider::cloudflare::types::{RecordId, WithId};
     use crate::sandbox::config::Plan;
     use crate::sandbox::error::code;
+    use crate::sandbox::wire::{NoId, RecordRef};
 
     fn zone(plan: Plan) -> ZoneState {
         ZoneState::new(stamp::new_id(), "example.com".into(), plan, "t".into())
@@ -140,7 +143,7 @@ mod tests {
         let created = create(
             &mut z,
             &clock,
-            RecordRequest::new("www", RecordType::A, "192.0.2.1"),
+            RecordInput::new("www", RecordType::A, "192.0.2.1"),
         )
         .unwrap();
         assert_eq!(created.name, "www.example.com");
@@ -148,9 +151,9 @@ mod tests {
             &mut z,
             &clock,
             &created.id,
-            RecordPatch {
+            RecordEdit::<NoId> {
                 comment: Some("web".into()),
-                ..RecordPatch::default()
+                ..RecordEdit::default()
             },
         )
         .unwrap();
@@ -161,7 +164,7 @@ mod tests {
             &mut z,
             &clock,
             &created.id,
-            RecordRequest::new("www", RecordType::A, "192.0.2.9"),
+            RecordInput::new("www", RecordType::A, "192.0.2.9"),
         )
         .unwrap();
         assert_eq!(put.comment, None, "a PUT resets what it leaves out");
@@ -181,18 +184,18 @@ mod tests {
         let cname = create(
             &mut z,
             &clock,
-            RecordRequest::new("app", RecordType::Cname, "lb.example.net"),
+            RecordInput::new("app", RecordType::Cname, "lb.example.net"),
         )
         .unwrap();
         let response = batch(
             &mut z,
             &clock,
-            BatchRequest {
-                deletes: vec![RecordId {
+            BatchInput {
+                deletes: vec![RecordRef {
                     id: cname.id.clone(),
                 }],
-                posts: vec![RecordRequest::new("app", RecordType::A, "192.0.2.1")],
-                ..BatchRequest::default()
+                posts: vec![RecordInput::new("app", RecordType::A, "192.0.2.1")],
+                ..BatchInput::default()
             },
         )
         .unwrap();
@@ -208,20 +211,20 @@ mod tests {
         let a = create(
             &mut z,
             &clock,
-            RecordRequest::new("a", RecordType::A, "192.0.2.1"),
+            RecordInput::new("a", RecordType::A, "192.0.2.1"),
         )
         .unwrap();
         let err = batch(
             &mut z,
             &clock,
-            BatchRequest {
-                deletes: vec![RecordId { id: a.id.clone() }],
-                patches: vec![WithId {
+            BatchInput {
+                deletes: vec![RecordRef { id: a.id.clone() }],
+                patches: vec![RecordEdit {
                     id: stamp::new_id(),
-                    body: RecordPatch::default(),
+                    ..RecordEdit::default()
                 }],
-                posts: vec![RecordRequest::new("b", RecordType::A, "not-an-ip")],
-                ..BatchRequest::default()
+                posts: vec![RecordInput::new("b", RecordType::A, "not-an-ip")],
+                ..BatchInput::default()
             },
         )
         .unwrap_err();
@@ -236,16 +239,16 @@ mod tests {
     #[test]
     fn batches_beyond_the_plan_limit_are_refused() {
         let clock = Clock::default();
-        let posts: Vec<RecordRequest> = (0..201)
-            .map(|i| RecordRequest::new(&format!("h{i}"), RecordType::A, "192.0.2.1"))
+        let posts: Vec<RecordInput> = (0..201)
+            .map(|i| RecordInput::new(&format!("h{i}"), RecordType::A, "192.0.2.1"))
             .collect();
         let mut free = zone(Plan::Free);
         let err = batch(
             &mut free,
             &clock,
-            BatchRequest {
+            BatchInput {
                 posts: posts.clone(),
-                ..BatchRequest::default()
+                ..BatchInput::default()
             },
         )
         .unwrap_err();
@@ -256,9 +259,9 @@ mod tests {
             batch(
                 &mut pro,
                 &clock,
-                BatchRequest {
+                BatchInput {
                     posts,
-                    ..BatchRequest::default()
+                    ..BatchInput::default()
                 }
             )
             .unwrap()
@@ -273,8 +276,8 @@ mod tests {
         let clock = Clock::default();
         let mut z = zone(Plan::Free);
         let requests = vec![
-            RecordRequest::new("a", RecordType::A, "192.0.2.1"),
-            RecordRequest::new("a", RecordType::A, "192.0.2.1"),
+            RecordInput::new("a", RecordType::A, "192.0.2.1"),
+            RecordInput::new("a", RecordType::A, "192.0.2.1"),
         ];
         let (at, err) = create_all(&mut z, &clock, requests).unwrap_err();
         assert_eq!(at, 1);

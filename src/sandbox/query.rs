@@ -7,8 +7,8 @@
 
 use std::cmp::Ordering;
 
+use super::wire::{PageInfo, RecordObject, ZoneObject};
 use crate::endpoint::normalize_name;
-use crate::provider::cloudflare::types::{DnsRecord, ResultInfo, Zone};
 
 /// Paging bounds of an endpoint.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -62,7 +62,7 @@ impl Query {
 }
 
 /// Cuts one page out of `items` and describes it.
-pub fn page<T: Clone>(items: &[T], query: &Query, bounds: PageBounds) -> (Vec<T>, ResultInfo) {
+pub fn page<T: Clone>(items: &[T], query: &Query, bounds: PageBounds) -> (Vec<T>, PageInfo) {
     let page = query.number("page").unwrap_or(1).max(1);
     let per_page = query
         .number("per_page")
@@ -80,7 +80,7 @@ pub fn page<T: Clone>(items: &[T], query: &Query, bounds: PageBounds) -> (Vec<T>
         .unwrap_or_default()
         .to_vec();
     let count = slice.len() as u64;
-    (slice, ResultInfo::new(page, per_page, count, total))
+    (slice, PageInfo::new(page, per_page, count, total))
 }
 
 /// A string test, case-insensitive unless asked otherwise.
@@ -149,7 +149,7 @@ fn combine(results: &[bool], any: bool) -> bool {
 
 /// Filters and orders zones: `name` (with operators), `status`, `match`, `order`
 /// (`name`, `status`), `direction`.
-pub fn zones(mut zones: Vec<Zone>, query: &Query) -> Vec<Zone> {
+pub fn zones(mut zones: Vec<ZoneObject>, query: &Query) -> Vec<ZoneObject> {
     let name = query.get("name").map(zone_name_test);
     let status = query.get("status");
     let any = query.match_any();
@@ -159,7 +159,7 @@ pub fn zones(mut zones: Vec<Zone>, query: &Query) -> Vec<Zone> {
             results.push(test.matches(&z.name, *case_sensitive));
         }
         if let Some(status) = status {
-            results.push(z.status.as_deref() == Some(status));
+            results.push(z.status == status);
         }
         combine(&results, any)
     });
@@ -182,7 +182,7 @@ pub fn zones(mut zones: Vec<Zone>, query: &Query) -> Vec<Zone> {
 /// `.contains`, `.startswith`, `.endswith`), `type`, `proxied`, `match`, `order`
 /// (`type`, `name`, `content`, `ttl`, `proxied`; `type` by default), `direction`.
 /// Name and content tests ignore case.
-pub fn records(mut records: Vec<DnsRecord>, query: &Query) -> Vec<DnsRecord> {
+pub fn records(mut records: Vec<RecordObject>, query: &Query) -> Vec<RecordObject> {
     let mut tests: Vec<(Field, Test)> = Vec::new();
     for (key, value) in &query.0 {
         let (field, op) = match key.split_once('.') {
@@ -235,7 +235,7 @@ enum Field {
 }
 
 impl Field {
-    fn of(self, r: &DnsRecord) -> String {
+    fn of(self, r: &RecordObject) -> String {
         match self {
             Field::Name => r.name.clone(),
             Field::Content => r.content.clone(),
@@ -247,7 +247,7 @@ impl Field {
 
 /// Orders by the requested field, then by type, name and content, then id, so
 /// that pages never overlap.
-fn record_order(order: &str, a: &DnsRecord, b: &DnsRecord) -> Ordering {
+fn record_order(order: &str, a: &RecordObject, b: &RecordObject) -> Ordering {
     let first = match order {
         "name" => a.name.cmp(&b.name),
         "content" => a.content.cmp(&b.content),
@@ -275,16 +275,16 @@ mod tests {
         )
     }
 
-    fn zone(name: &str) -> Zone {
-        Zone {
+    fn zone(name: &str) -> ZoneObject {
+        ZoneObject {
             id: name.to_string(),
             name: name.to_string(),
-            status: Some("active".into()),
-            ..Zone::default()
+            status: "active".into(),
+            ..ZoneObject::default()
         }
     }
 
-    fn record(name: &str, record_type: &str, content: &str) -> DnsRecord {
+    fn record(name: &str, record_type: &str, content: &str) -> RecordObject {
         serde_json::from_value(serde_json::json!({
             "id": format!("{name}-{record_type}-{content}"),
             "name": name, "type": record_type, "content": content
@@ -301,8 +301,8 @@ mod tests {
             RECORD_PAGES,
         );
         assert_eq!(last.len(), 2345);
-        assert_eq!(info, ResultInfo::new(3, 5000, 2345, 12_345));
-        assert_eq!(info.total_pages, Some(3));
+        assert_eq!(info, PageInfo::new(3, 5000, 2345, 12_345));
+        assert_eq!(info.total_pages, 3);
         let (first, info) = page(&items, &query(&[]), RECORD_PAGES);
         assert_eq!((first.len(), info.per_page, info.page), (100, 100, 1));
         let (_, info) = page(&items, &query(&[("per_page", "1000")]), ZONE_PAGES);

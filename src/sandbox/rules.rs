@@ -8,22 +8,21 @@
 use std::net::{Ipv4Addr, Ipv6Addr};
 use std::str::FromStr;
 
-use serde_json::json;
-
 use crate::endpoint::{RecordType, normalize_name, validate_name};
-use crate::provider::cloudflare::types::{
-    AUTO_TTL, DnsRecord, RecordPatch, RecordRequest, RecordSettings,
-};
 
 use super::config::Plan;
 use super::error::{ApiError, cause};
+use super::wire::{
+    AUTO_TTL, RecordDataFields, RecordEdit, RecordInput, RecordMeta, RecordObject, ResponseMessage,
+    SettingsObject,
+};
 use super::zone::ZoneState;
 
 /// The longest TTL Cloudflare accepts.
 const MAX_TTL: u32 = 86_400;
 
 /// The writable fields of a record, after a request or a patch is applied.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct RecordFields {
     pub name: String,
     pub record_type: RecordType,
@@ -33,10 +32,13 @@ pub struct RecordFields {
     pub comment: Option<String>,
     pub tags: Vec<String>,
     pub priority: Option<u16>,
+    pub data: Option<RecordDataFields>,
+    pub settings: SettingsObject,
+    pub private_routing: Option<bool>,
 }
 
-impl From<RecordRequest> for RecordFields {
-    fn from(r: RecordRequest) -> Self {
+impl<Id> From<RecordInput<Id>> for RecordFields {
+    fn from(r: RecordInput<Id>) -> Self {
         RecordFields {
             name: r.name,
             record_type: r.record_type,
@@ -46,6 +48,9 @@ impl From<RecordRequest> for RecordFields {
             comment: r.comment,
             tags: r.tags,
             priority: r.priority,
+            data: r.data,
+            settings: r.settings.unwrap_or_default(),
+            private_routing: r.private_routing,
         }
     }
 }
@@ -53,7 +58,7 @@ impl From<RecordRequest> for RecordFields {
 impl RecordFields {
     /// The fields of a stored record; `None` for a type flaredns does not know
     /// (which the sandbox never stores).
-    pub fn of(record: &DnsRecord) -> Option<Self> {
+    pub fn of(record: &RecordObject) -> Option<Self> {
         Some(RecordFields {
             name: record.name.clone(),
             record_type: record.record_type.parse().ok()?,
@@ -63,11 +68,15 @@ impl RecordFields {
             comment: record.comment.clone(),
             tags: record.tags.clone(),
             priority: record.priority,
+            data: record.data.clone(),
+            settings: record.settings,
+            private_routing: record.private_routing,
         })
     }
 
-    /// These fields with a patch applied: only the fields the patch sends change.
-    pub fn patched(mut self, patch: RecordPatch) -> Self {
+    /// These fields with a patch applied: only the fields the patch sends change
+    /// (`settings` and `data` as whole objects).
+    pub fn patched<Id>(mut self, patch: RecordEdit<Id>) -> Self {
         if let Some(name) = patch.name {
             self.name = name;
         }
@@ -91,6 +100,15 @@ impl RecordFields {
         }
         if let Some(priority) = patch.priority {
             self.priority = Some(priority);
+        }
+        if let Some(data) = patch.data {
+            self.data = Some(data);
+        }
+        if let Some(settings) = patch.settings {
+            self.settings = settings;
+        }
+        if let Some(private_routing) = patch.private_routing {
+            self.private_routing = Some(private_routing);
         }
         self
     }
@@ -177,15 +195,15 @@ pub fn normalize(
         priority: fields
             .priority
             .filter(|_| uses_priority(fields.record_type)),
+        data: fields.data,
+        settings: fields.settings,
+        private_routing: fields.private_routing,
     })
 }
 
 /// The content as Cloudflare stores it: canonical addresses, host names without
 /// the trailing dot, anything else as sent.
-fn normalize_content(
-    record_type: RecordType,
-    content: &str,
-) -> Result<String, crate::provider::cloudflare::types::ApiMessage> {
+fn normalize_content(record_type: RecordType, content: &str) -> Result<String, ResponseMessage> {
     match record_type {
         RecordType::A => Ipv4Addr::from_str(content)
             .map(|ip| ip.to_string())
@@ -238,31 +256,46 @@ pub fn check_conflicts(
     Ok(())
 }
 
-/// The stored record for checked fields.
+/// The stored record for checked fields. `previous` is the record they replace,
+/// whose comment and tag stamps are kept while the comment and tags stay the same.
 pub fn to_record(
     fields: RecordFields,
     id: String,
     created_on: String,
     modified_on: String,
-) -> DnsRecord {
-    DnsRecord {
+    previous: Option<&RecordObject>,
+) -> RecordObject {
+    let comment_modified_on = fields.comment.as_ref().map(|comment| {
+        previous
+            .filter(|p| p.comment.as_ref() == Some(comment))
+            .and_then(|p| p.comment_modified_on.clone())
+            .unwrap_or_else(|| modified_on.clone())
+    });
+    let tags_modified_on = (!fields.tags.is_empty()).then(|| {
+        previous
+            .filter(|p| p.tags == fields.tags)
+            .and_then(|p| p.tags_modified_on.clone())
+            .unwrap_or_else(|| modified_on.clone())
+    });
+    RecordObject {
         id,
-        zone_id: None,
-        zone_name: None,
         name: fields.name,
         record_type: fields.record_type.as_str().to_string(),
         content: fields.content,
-        ttl: fields.ttl,
-        proxied: fields.proxied,
         proxiable: fields.record_type.is_proxiable(),
+        proxied: fields.proxied,
+        ttl: fields.ttl,
+        priority: fields.priority,
         comment: fields.comment,
         tags: fields.tags,
-        priority: fields.priority,
-        data: None,
+        data: fields.data,
+        settings: fields.settings,
+        private_routing: fields.private_routing,
+        meta: RecordMeta::default(),
         created_on,
         modified_on,
-        meta: Some(json!({"auto_added": false, "source": "primary"})),
-        settings: Some(RecordSettings::default()),
+        comment_modified_on,
+        tags_modified_on,
     }
 }
 
@@ -270,9 +303,10 @@ pub fn to_record(
 mod tests {
     use super::*;
     use crate::sandbox::error::code;
+    use crate::sandbox::wire::NoId;
 
     fn fields(name: &str, record_type: RecordType, content: &str) -> RecordFields {
-        RecordFields::from(RecordRequest::new(name, record_type, content))
+        RecordFields::from(RecordInput::new(name, record_type, content))
     }
 
     #[test]
@@ -397,9 +431,9 @@ mod tests {
     #[test]
     fn patches_change_only_what_they_send() {
         let base = fields("a.example.com", RecordType::A, "192.0.2.1");
-        let patched = base.clone().patched(RecordPatch {
+        let patched = base.clone().patched(RecordEdit::<NoId> {
             ttl: Some(300),
-            ..RecordPatch::default()
+            ..RecordEdit::default()
         });
         assert_eq!(patched, RecordFields { ttl: 300, ..base });
     }
@@ -413,7 +447,13 @@ mod tests {
             fields("www", RecordType::A, "192.0.2.1"),
         )
         .unwrap();
-        zone.insert(to_record(a.clone(), "1".into(), "t".into(), "t".into()));
+        zone.insert(to_record(
+            a.clone(),
+            "1".into(),
+            "t".into(),
+            "t".into(),
+            None,
+        ));
         let cname = normalize(
             "example.com",
             Plan::Free,
@@ -441,7 +481,7 @@ mod tests {
         assert!(check_conflicts(&zone, &other, None).is_ok());
 
         let mut zone = ZoneState::new("z".into(), "example.com".into(), Plan::Free, "t".into());
-        zone.insert(to_record(cname, "2".into(), "t".into(), "t".into()));
+        zone.insert(to_record(cname, "2".into(), "t".into(), "t".into(), None));
         assert!(
             check_conflicts(&zone, &other, None)
                 .unwrap_err()

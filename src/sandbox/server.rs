@@ -13,6 +13,7 @@ use serde_json::Value;
 
 use super::api::{self, Call};
 use super::auth::{AuthHeaders, Credentials, Principal};
+use super::body::BodyReading;
 use super::calls::{CallEntry, CallLog, HistoryEntry};
 use super::conn::ConnectionControl;
 use super::error::ApiError;
@@ -40,6 +41,7 @@ pub struct Shared {
     pub log: Mutex<CallLog>,
     pub clock: Clock,
     pub keep_history: bool,
+    pub reading: BodyReading,
 }
 
 /// The answer to one request, before it becomes an HTTP response.
@@ -185,6 +187,7 @@ impl Shared {
                 path: rel_path,
                 query: &request.query,
                 body: &body,
+                reading: self.reading,
             },
         );
         let (status, body) = match outcome.result {

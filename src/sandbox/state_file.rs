@@ -13,11 +13,11 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::endpoint::{RecordType, normalize_name};
-use crate::provider::cloudflare::types::DnsRecord;
 
 use super::config::Plan;
 use super::stamp::{self, Clock};
 use super::store::{Store, ZoneError};
+use super::wire::RecordObject;
 use super::zone::ZoneState;
 
 /// The file's content.
@@ -36,7 +36,7 @@ pub struct ZoneFile {
     #[serde(default)]
     pub created_on: String,
     #[serde(default)]
-    pub records: Vec<DnsRecord>,
+    pub records: Vec<RecordObject>,
 }
 
 /// Why the state file cannot be read or written.
@@ -166,8 +166,8 @@ pub fn save(file: &StateFile, path: &Path) -> Result<(), StateFileError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::provider::cloudflare::types::RecordRequest;
     use crate::sandbox::ops;
+    use crate::sandbox::wire::RecordInput;
 
     #[test]
     fn state_round_trips_through_a_file() {
@@ -180,7 +180,7 @@ mod tests {
         ops::create(
             zone,
             &clock,
-            RecordRequest::new("www", RecordType::A, "192.0.2.1"),
+            RecordInput::new("www", RecordType::A, "192.0.2.1"),
         )
         .unwrap();
         let dir = tempfile::tempdir().unwrap();

@@ -4,11 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use serde_json::json;
-
-use crate::provider::cloudflare::types::{DnsRecord, Zone, ZoneAccount, ZoneOwner, ZonePlan};
-
 use super::config::Plan;
+use super::wire::{AccountObject, OwnerObject, PlanObject, RecordObject, ZoneMeta, ZoneObject};
 
 /// The account every sandbox zone belongs to.
 const ACCOUNT_ID: &str = "5a0d0e1b5a0d0e1b5a0d0e1b5a0d0e1b";
@@ -25,7 +22,7 @@ pub struct ZoneState {
     pub plan: Plan,
     pub created_on: String,
     pub modified_on: String,
-    records: BTreeMap<String, DnsRecord>,
+    records: BTreeMap<String, RecordObject>,
     /// Record ids by record name.
     by_name: HashMap<String, BTreeSet<String>>,
 }
@@ -45,12 +42,12 @@ impl ZoneState {
     }
 
     /// The record with this id.
-    pub fn get(&self, id: &str) -> Option<&DnsRecord> {
+    pub fn get(&self, id: &str) -> Option<&RecordObject> {
         self.records.get(id)
     }
 
     /// The records named `name` (already normalised).
-    pub fn named<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a DnsRecord> + 'a {
+    pub fn named<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a RecordObject> + 'a {
         self.by_name
             .get(name)
             .into_iter()
@@ -59,12 +56,12 @@ impl ZoneState {
     }
 
     /// Every record, in id order.
-    pub fn records(&self) -> impl Iterator<Item = &DnsRecord> {
+    pub fn records(&self) -> impl Iterator<Item = &RecordObject> {
         self.records.values()
     }
 
     /// Adds or replaces a record (by id).
-    pub fn insert(&mut self, record: DnsRecord) {
+    pub fn insert(&mut self, record: RecordObject) {
         self.remove(&record.id);
         self.by_name
             .entry(record.name.clone())
@@ -74,7 +71,7 @@ impl ZoneState {
     }
 
     /// Removes a record, returning it.
-    pub fn remove(&mut self, id: &str) -> Option<DnsRecord> {
+    pub fn remove(&mut self, id: &str) -> Option<RecordObject> {
         let record = self.records.remove(id)?;
         if let Some(ids) = self.by_name.get_mut(&record.name) {
             ids.remove(id);
@@ -87,8 +84,8 @@ impl ZoneState {
 
     /// The records sorted as the API lists them by default and as the handle
     /// returns them: by type, then name, then content.
-    pub fn sorted_records(&self) -> Vec<DnsRecord> {
-        let mut records: Vec<DnsRecord> = self.records.values().cloned().collect();
+    pub fn sorted_records(&self) -> Vec<RecordObject> {
+        let mut records: Vec<RecordObject> = self.records.values().cloned().collect();
         records.sort_by(|a, b| {
             (&a.record_type, &a.name, &a.content, &a.id).cmp(&(
                 &b.record_type,
@@ -102,41 +99,41 @@ impl ZoneState {
 
     /// The zone as `GET /zones/{id}` returns it, with every field the published
     /// schema requires.
-    pub fn to_api(&self) -> Zone {
-        Zone {
+    pub fn to_api(&self) -> ZoneObject {
+        ZoneObject {
             id: self.id.clone(),
             name: self.name.clone(),
-            status: Some("active".into()),
-            paused: Some(false),
-            zone_type: Some("full".into()),
-            plan: Some(ZonePlan {
+            status: "active".into(),
+            paused: false,
+            zone_type: "full".into(),
+            plan: PlanObject {
                 id: self.plan.plan_id().into(),
                 name: self.plan.display_name().into(),
-                legacy_id: Some(self.plan.legacy_id().into()),
-            }),
-            account: Some(ZoneAccount {
+                legacy_id: self.plan.legacy_id().into(),
+            },
+            account: AccountObject {
                 id: ACCOUNT_ID.into(),
                 name: ACCOUNT_NAME.into(),
-            }),
-            owner: Some(ZoneOwner {
-                id: Some(ACCOUNT_ID.into()),
-                name: Some(ACCOUNT_NAME.into()),
-                owner_type: Some("organization".into()),
-            }),
-            development_mode: Some(0),
+            },
+            owner: OwnerObject {
+                id: ACCOUNT_ID.into(),
+                name: ACCOUNT_NAME.into(),
+                owner_type: "organization".into(),
+            },
+            development_mode: 0,
             name_servers: NAME_SERVERS.iter().map(|s| s.to_string()).collect(),
             original_name_servers: None,
             original_registrar: None,
             original_dnshost: None,
             activated_on: Some(self.created_on.clone()),
-            created_on: Some(self.created_on.clone()),
-            modified_on: Some(self.modified_on.clone()),
-            meta: Some(json!({
-                "step": 4,
-                "custom_certificate_quota": 0,
-                "page_rule_quota": 3,
-                "phishing_detected": false
-            })),
+            created_on: self.created_on.clone(),
+            modified_on: self.modified_on.clone(),
+            meta: ZoneMeta {
+                step: 4,
+                custom_certificate_quota: 0,
+                page_rule_quota: 3,
+                phishing_detected: false,
+            },
             permissions: vec![
                 "#dns_records:edit".into(),
                 "#dns_records:read".into(),
@@ -150,26 +147,11 @@ impl ZoneState {
 mod tests {
     use super::*;
 
-    fn record(id: &str, name: &str, record_type: &str, content: &str) -> DnsRecord {
-        DnsRecord {
-            id: id.into(),
-            zone_id: None,
-            zone_name: None,
-            name: name.into(),
-            record_type: record_type.into(),
-            content: content.into(),
-            ttl: 1,
-            proxied: false,
-            proxiable: false,
-            comment: None,
-            tags: Vec::new(),
-            priority: None,
-            data: None,
-            created_on: String::new(),
-            modified_on: String::new(),
-            meta: None,
-            settings: None,
-        }
+    fn record(id: &str, name: &str, record_type: &str, content: &str) -> RecordObject {
+        serde_json::from_value(serde_json::json!({
+            "id": id, "name": name, "type": record_type, "content": content
+        }))
+        .unwrap()
     }
 
     #[test]

@@ -18,8 +18,8 @@ use flaredns::provider::cloudflare::client::{
 };
 use flaredns::provider::cloudflare::error::{CredentialOrigin, explain_startup};
 use flaredns::provider::cloudflare::ratelimit::RateLimitConfig;
-use flaredns::provider::cloudflare::types::RecordRequest;
 use flaredns::reconcile::converge;
+use flaredns::sandbox::RecordInput;
 use flaredns::sandbox::{
     CallEntry, FailWrite, Plan, Sandbox, SandboxConfig, SandboxHandle, Throttle, TokenConfig,
 };
@@ -110,8 +110,8 @@ fn no_duplicates(handle: &SandboxHandle) {
 #[tokio::test]
 async fn a_large_zone_is_read_in_exactly_three_pages() {
     let (handle, token) = sandbox(Plan::Enterprise).await;
-    let records: Vec<RecordRequest> = (0..12_345)
-        .map(|i| RecordRequest::new(&format!("r{i}.{ZONE}"), RecordType::A, "192.0.2.1"))
+    let records: Vec<RecordInput> = (0..12_345)
+        .map(|i| RecordInput::new(&format!("r{i}.{ZONE}"), RecordType::A, "192.0.2.1"))
         .collect();
     handle.put_records(ZONE, records).unwrap();
     let cf = provider(client(&handle, &token, fast_retry()), 5_000);
@@ -270,7 +270,7 @@ async fn a_refused_record_is_reported_and_every_other_unit_applied() {
     handle
         .put_records(
             ZONE,
-            vec![RecordRequest::new(
+            vec![RecordInput::new(
                 &format!("web.{ZONE}"),
                 RecordType::Aaaa,
                 "2001:db8::1",

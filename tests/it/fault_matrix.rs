@@ -15,7 +15,7 @@ use crate::support;
 
 use std::time::{Duration, Instant};
 
-use flaredns::provider::cloudflare::types::DnsRecord;
+use flaredns::sandbox::RecordObject;
 use flaredns::sandbox::{CallKind, FailWrite, HistoryEntry, Throttle};
 
 use support::invariants::{self, Expected};
@@ -630,7 +630,13 @@ fault_tests! {
 }
 
 /// A record as the sandbox would return it.
-fn record(id: &str, name: &str, record_type: &str, content: &str, modified_on: &str) -> DnsRecord {
+fn record(
+    id: &str,
+    name: &str,
+    record_type: &str,
+    content: &str,
+    modified_on: &str,
+) -> RecordObject {
     serde_json::from_value(serde_json::json!({
         "id": id, "name": name, "type": record_type, "content": content,
         "ttl": 1, "proxied": false, "modified_on": modified_on
@@ -663,7 +669,7 @@ fn the_invariants_report_every_kind_of_breach() {
         record("r1", "web.example.com", "A", "198.51.100.1", "t1"),
         record("t1", "a-web.example.com", "TXT", &owned_txt, "t1"),
     ];
-    let entry = |seq: u64, records: Vec<DnsRecord>| HistoryEntry {
+    let entry = |seq: u64, records: Vec<RecordObject>| HistoryEntry {
         seq,
         zone_id: "z".to_string(),
         kind: CallKind::Batch,

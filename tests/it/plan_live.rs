@@ -2,8 +2,8 @@
 
 use std::process::Command;
 
-use flaredns::provider::cloudflare::types::{RecordRequest, parse_record_list};
-use flaredns::sandbox::{Plan, Sandbox, SandboxConfig};
+use flaredns::provider::cloudflare::types::parse_record_list;
+use flaredns::sandbox::{Plan, RecordInput, Sandbox, SandboxConfig};
 use serde_json::Value;
 
 #[tokio::test]
@@ -12,10 +12,20 @@ async fn plan_reads_the_live_zone_and_writes_nothing() {
     handle.add_zone("example.com", Plan::Free).unwrap();
     let root = env!("CARGO_MANIFEST_DIR");
     let zone = std::fs::read_to_string(format!("{root}/examples/guide/zone.json")).unwrap();
-    let records: Vec<RecordRequest> = parse_record_list(&zone)
+    let records: Vec<RecordInput> = parse_record_list(&zone)
         .unwrap()
         .iter()
-        .map(|r| RecordRequest::from(&r.to_zone_record(&"".into()).unwrap()))
+        .map(|r| {
+            let r = r.to_zone_record(&"".into()).unwrap();
+            RecordInput {
+                ttl: r.ttl,
+                proxied: r.proxied,
+                comment: r.comment.clone(),
+                tags: r.tags.clone(),
+                priority: r.priority,
+                ..RecordInput::new(&r.name, r.record_type, &r.content)
+            }
+        })
         .collect();
     handle.put_records("example.com", records).unwrap();
     let token = handle.token().unwrap().to_string();

@@ -5,13 +5,12 @@
 use crate::sandbox_support;
 
 use flaredns::endpoint::RecordType;
-use flaredns::provider::cloudflare::types::RecordRequest;
-use flaredns::sandbox::{ApiKeyConfig, Plan, SandboxConfig, TokenConfig};
+use flaredns::sandbox::{ApiKeyConfig, Plan, RecordInput, Sandbox, SandboxConfig, TokenConfig};
 use reqwest::Method;
 use serde_json::{Value, json};
 
 use sandbox_support::openapi::{Mode, OpenApi};
-use sandbox_support::{Auth, RECORDS, SPEC, ZONE, record, start, start_with};
+use sandbox_support::{Api, Auth, RECORDS, SPEC, ZONE, record, start, start_with};
 
 const KEY: &str = "0123456789abcdef0123456789abcdef01234";
 const EMAIL: &str = "ops@example.com";
@@ -93,8 +92,8 @@ async fn zone_details_carry_the_plan() {
 #[tokio::test]
 async fn records_page_through_a_large_zone() {
     let (sandbox, api, zone) = start(Plan::Enterprise).await;
-    let records: Vec<RecordRequest> = (0..12_345)
-        .map(|i| RecordRequest::new(&format!("host{i:05}"), RecordType::A, "192.0.2.1"))
+    let records: Vec<RecordInput> = (0..12_345)
+        .map(|i| RecordInput::new(&format!("host{i:05}"), RecordType::A, "192.0.2.1"))
         .collect();
     sandbox.put_records(&zone, records).unwrap();
 
@@ -120,19 +119,15 @@ async fn records_page_through_a_large_zone() {
 #[tokio::test]
 async fn records_list_with_defaults_filters_and_order() {
     let (sandbox, api, zone) = start(Plan::Free).await;
-    let mut records: Vec<RecordRequest> = (0..150)
-        .map(|i| RecordRequest::new(&format!("h{i:03}"), RecordType::A, "192.0.2.1"))
+    let mut records: Vec<RecordInput> = (0..150)
+        .map(|i| RecordInput::new(&format!("h{i:03}"), RecordType::A, "192.0.2.1"))
         .collect();
-    records.push(RecordRequest::new(
+    records.push(RecordInput::new(
         "h000",
         RecordType::Txt,
         "\"heritage=external-dns\"",
     ));
-    records.push(RecordRequest::new(
-        "api",
-        RecordType::Cname,
-        "lb.example.net",
-    ));
+    records.push(RecordInput::new("api", RecordType::Cname, "lb.example.net"));
     sandbox.put_records(&zone, records).unwrap();
 
     let first = api.list(&zone, &[]).await;
@@ -617,8 +612,8 @@ async fn the_handle_sees_what_the_api_wrote() {
     let refused = sandbox.put_records(
         &zone,
         vec![
-            RecordRequest::new("ok", RecordType::A, "192.0.2.1"),
-            RecordRequest::new("www", RecordType::Cname, "lb.example.net"),
+            RecordInput::new("ok", RecordType::A, "192.0.2.1"),
+            RecordInput::new("www", RecordType::Cname, "lb.example.net"),
         ],
     );
     assert!(matches!(
@@ -633,4 +628,159 @@ async fn the_handle_sees_what_the_api_wrote() {
         serde_json::to_value(&zones[0]).unwrap(),
         api_zone.ok().clone()
     );
+}
+
+/// Read strictly (as every test reads), a field Cloudflare does not define gets
+/// 9207, at the top of a body or inside `settings`, in a PATCH and in each list
+/// of a batch; read leniently (the default), it is ignored as the live API
+/// ignores it.
+#[tokio::test]
+async fn fields_cloudflare_does_not_define_are_refused_only_when_strict() {
+    let (_strict_sandbox, strict, zone) = start(Plan::Free).await;
+    let lenient_sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let lenient_zone = lenient_sandbox.add_zone(ZONE, Plan::Free).unwrap();
+    let lenient = Api::new(&lenient_sandbox);
+
+    let misnamed = [
+        ("proxed", json!(true)),
+        ("ttl_s", json!(300)),
+        ("settings", json!({"ipv4only": true})),
+    ];
+    for (i, (field, value)) in misnamed.into_iter().enumerate() {
+        let mut body = record(&format!("m{i}"), "A", "192.0.2.1");
+        body[field] = value;
+        strict.create(&zone, &body).await.fails(400, 9207);
+        let created = lenient.create(&lenient_zone, &body).await;
+        assert_eq!(created.ok()["settings"], json!({}), "{field} is ignored");
+    }
+    assert_eq!(
+        strict.list(&zone, &[]).await.body["result_info"]["total_count"],
+        0
+    );
+
+    let id = strict
+        .create(&zone, &record("p", "A", "192.0.2.1"))
+        .await
+        .ok()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    strict
+        .patch(&zone, &id, &json!({"proxed": true}))
+        .await
+        .fails(400, 9207);
+    let batches = [
+        json!({"deletes": [{"id": id, "name": "p.example.com"}]}),
+        json!({"patches": [{"id": id, "ttl_s": 300}]}),
+        json!({"puts": [{"id": id, "name": "p", "type": "A", "content": "192.0.2.2", "proxed": true}]}),
+        json!({"posts": [{"name": "q", "type": "A", "content": "192.0.2.3", "settings": {"ipv4only": true}}]}),
+        json!({"post": [{"name": "q", "type": "A", "content": "192.0.2.3"}]}),
+    ];
+    for batch in &batches {
+        strict.batch(&zone, batch).await.fails(400, 9207);
+    }
+    for batch in &batches[3..] {
+        lenient.batch(&lenient_zone, batch).await.ok();
+    }
+    let lenient_id = lenient
+        .create(&lenient_zone, &record("p", "A", "192.0.2.1"))
+        .await
+        .ok()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    lenient
+        .patch(&lenient_zone, &lenient_id, &json!({"proxed": true}))
+        .await
+        .ok();
+    assert_eq!(strict.get(&zone, &id).await.ok()["content"], "192.0.2.1");
+}
+
+/// The newer record fields are read, kept and answered: `settings`,
+/// `private_routing`, and the comment and tag stamps, which follow changes to
+/// the comment and the tags only.
+#[tokio::test]
+async fn settings_private_routing_and_comment_stamps_are_kept() {
+    let (_sandbox, api, zone) = start(Plan::Pro).await;
+    let body = json!({
+        "name": "web", "type": "A", "content": "192.0.2.1", "ttl": 1, "proxied": true,
+        "settings": {"ipv4_only": true}, "private_routing": true,
+        "comment": "web", "tags": ["team:web"]
+    });
+    let created = api.create(&zone, &body).await.ok().clone();
+    assert_eq!(created["settings"], json!({"ipv4_only": true}));
+    assert_eq!(created["private_routing"], true);
+    assert_eq!(created["comment_modified_on"], created["created_on"]);
+    assert_eq!(created["tags_modified_on"], created["created_on"]);
+    let id = created["id"].as_str().unwrap();
+
+    let patched = api
+        .patch(
+            &zone,
+            id,
+            &json!({"content": "192.0.2.2", "settings": {"ipv6_only": true}}),
+        )
+        .await
+        .ok()
+        .clone();
+    assert_eq!(patched["settings"], json!({"ipv6_only": true}));
+    assert_eq!(patched["private_routing"], true);
+    assert_eq!(
+        patched["comment_modified_on"],
+        created["comment_modified_on"]
+    );
+    let recommented = api
+        .patch(&zone, id, &json!({"comment": "front"}))
+        .await
+        .ok()
+        .clone();
+    assert_eq!(
+        recommented["comment_modified_on"],
+        recommented["modified_on"]
+    );
+    assert_eq!(recommented["tags_modified_on"], created["tags_modified_on"]);
+
+    // A PUT resets what it leaves out: no settings, comment or tags, so no stamps.
+    let put = api
+        .put(&zone, id, &record("web", "A", "192.0.2.3"))
+        .await
+        .ok()
+        .clone();
+    assert_eq!(put["settings"], json!({}));
+    for gone in [
+        "private_routing",
+        "comment",
+        "comment_modified_on",
+        "tags_modified_on",
+    ] {
+        assert!(put.get(gone).is_none(), "{gone} is reset: {put}");
+    }
+}
+
+/// The OpenAPI subset describes the newer fields, so the schema checks see a
+/// wrongly typed one.
+#[test]
+fn the_openapi_subset_knows_the_newer_record_fields() {
+    let a = OpenApi::component("dns-records_ARecord");
+    let cname = OpenApi::component("dns-records_CNAMERecord");
+    let good = json!({"name": "a", "type": "A", "content": "192.0.2.1",
+        "settings": {"ipv4_only": true, "ipv6_only": false}, "private_routing": true});
+    assert!(SPEC.errors(&a, Mode::Write, &good).is_empty());
+    for bad in [
+        json!({"name": "a", "type": "A", "content": "192.0.2.1", "settings": {"ipv4_only": "yes"}}),
+        json!({"name": "a", "type": "A", "content": "192.0.2.1", "private_routing": 1}),
+    ] {
+        assert!(!SPEC.errors(&a, Mode::Write, &bad).is_empty(), "{bad}");
+    }
+    let flattened = json!({"name": "a", "type": "CNAME", "content": "b.example.net",
+        "settings": {"flatten_cname": true}});
+    assert!(SPEC.errors(&cname, Mode::Write, &flattened).is_empty());
+    let not_flag = json!({"name": "a", "type": "CNAME", "content": "b.example.net",
+        "settings": {"flatten_cname": "on"}});
+    assert!(!SPEC.errors(&cname, Mode::Write, &not_flag).is_empty());
+    let answer = json!({"id": "0123456789abcdef0123456789abcdef", "name": "a.example.com",
+        "type": "A", "content": "192.0.2.1", "proxiable": true,
+        "created_on": "2014-01-01T05:20:00.12345Z", "modified_on": "2014-01-01T05:20:00.12345Z",
+        "comment": "c", "comment_modified_on": 7});
+    assert!(!SPEC.errors(&a, Mode::Read, &answer).is_empty());
 }

@@ -4,7 +4,7 @@
 use crate::sandbox_support;
 
 use flaredns::endpoint::RecordType;
-use flaredns::provider::cloudflare::types::RecordRequest;
+use flaredns::sandbox::RecordInput;
 use flaredns::sandbox::{CallKind, Plan};
 use serde_json::{Value, json};
 
@@ -56,18 +56,18 @@ async fn patches_are_partial_puts_overwrite_and_posts_get_new_ids() {
         .put_records(
             &zone,
             vec![
-                RecordRequest {
+                RecordInput {
                     ttl: 300,
                     comment: Some("keep me".into()),
                     tags: vec!["team:web".into()],
-                    ..RecordRequest::new("web", RecordType::A, "192.0.2.1")
+                    ..RecordInput::new("web", RecordType::A, "192.0.2.1")
                 },
-                RecordRequest {
+                RecordInput {
                     ttl: 300,
                     comment: Some("gone after put".into()),
-                    ..RecordRequest::new("api", RecordType::A, "192.0.2.2")
+                    ..RecordInput::new("api", RecordType::A, "192.0.2.2")
                 },
-                RecordRequest::new("old", RecordType::Txt, "\"owner\""),
+                RecordInput::new("old", RecordType::Txt, "\"owner\""),
             ],
         )
         .unwrap();
@@ -111,8 +111,8 @@ async fn one_invalid_item_applies_nothing() {
         .put_records(
             &zone,
             vec![
-                RecordRequest::new("a", RecordType::A, "192.0.2.1"),
-                RecordRequest::new("b", RecordType::A, "192.0.2.2"),
+                RecordInput::new("a", RecordType::A, "192.0.2.1"),
+                RecordInput::new("b", RecordType::A, "192.0.2.2"),
             ],
         )
         .unwrap();

@@ -2,7 +2,7 @@
 
 use crate::sandbox_support;
 
-use flaredns::provider::cloudflare::types::DnsRecord;
+use flaredns::sandbox::RecordObject;
 use flaredns::sandbox::{
     CallKind, HistoryEntry, Plan, Sandbox, SandboxConfig, SandboxError, StateFile,
 };
@@ -12,7 +12,7 @@ use sandbox_support::{Api, ZONE, record, start, start_with};
 
 /// Whether every A record in the state has a TXT record of the same name (the
 /// shape of an ownership record; the registry's real naming is elsewhere).
-fn every_a_has_its_txt(records: &[DnsRecord]) -> bool {
+fn every_a_has_its_txt(records: &[RecordObject]) -> bool {
     records.iter().filter(|r| r.record_type == "A").all(|a| {
         records
             .iter()

@@ -67,8 +67,15 @@ pub fn filter() -> DomainFilter {
     DomainFilter::new(&[ZONE.to_string()], &[])
 }
 
+/// A sandbox reading request bodies strictly, with one zone on `plan`; returns
+/// it and its token.
 pub async fn sandbox(plan: Plan) -> (SandboxHandle, String) {
-    let handle = Sandbox::start(SandboxConfig::default()).await.unwrap();
+    let handle = Sandbox::start(SandboxConfig {
+        strict_requests: true,
+        ..SandboxConfig::default()
+    })
+    .await
+    .unwrap();
     handle.add_zone(ZONE, plan).unwrap();
     let token = handle.token().unwrap().to_string();
     (handle, token)

@@ -309,8 +309,13 @@ pub async fn start(plan: Plan) -> (SandboxHandle, Api, String) {
     start_with(SandboxConfig::default(), plan).await
 }
 
-/// As [`start`], with a configuration.
+/// As [`start`], with a configuration. Request bodies are always read strictly,
+/// so that a field Cloudflare does not define fails the test.
 pub async fn start_with(config: SandboxConfig, plan: Plan) -> (SandboxHandle, Api, String) {
+    let config = SandboxConfig {
+        strict_requests: true,
+        ..config
+    };
     let sandbox = Sandbox::start(config).await.expect("the sandbox starts");
     let zone = sandbox.add_zone(ZONE, plan).expect("the zone is added");
     let api = Api::new(&sandbox);

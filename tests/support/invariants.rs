@@ -15,8 +15,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::ExitStatus;
 
-use flaredns::provider::cloudflare::types::DnsRecord;
 use flaredns::sandbox::HistoryEntry;
+use flaredns::sandbox::RecordObject;
 
 /// A record as the desired state names it: (name, type, content).
 pub type RecordKey = (String, String, String);
@@ -30,7 +30,7 @@ pub struct Expected {
     pub desired: BTreeSet<RecordKey>,
     /// Records seeded before the controller started that are not its own
     /// (another owner's record and TXT, an unowned record), as they were then.
-    pub foreign: Vec<DnsRecord>,
+    pub foreign: Vec<RecordObject>,
 }
 
 /// Every invariant over the final records and the history: the zone equals the
@@ -38,7 +38,7 @@ pub struct Expected {
 /// no foreign record was touched.
 pub fn check_all(
     expected: &Expected,
-    records: &[DnsRecord],
+    records: &[RecordObject],
     history: &[HistoryEntry],
 ) -> Vec<String> {
     let mut violations = zone_matches(expected, records);
@@ -64,9 +64,9 @@ pub fn history_holds(expected: &Expected, history: &[HistoryEntry]) -> Vec<Strin
 /// The zone holds exactly the desired records (besides the foreign ones), each
 /// with one ownership TXT of this owner, and no TXT of this owner covers
 /// anything else (an orphan).
-pub fn zone_matches(expected: &Expected, records: &[DnsRecord]) -> Vec<String> {
+pub fn zone_matches(expected: &Expected, records: &[RecordObject]) -> Vec<String> {
     let foreign_ids: BTreeSet<&str> = expected.foreign.iter().map(|r| r.id.as_str()).collect();
-    let ours: Vec<&DnsRecord> = records
+    let ours: Vec<&RecordObject> = records
         .iter()
         .filter(|r| !foreign_ids.contains(r.id.as_str()))
         .collect();
@@ -116,7 +116,7 @@ pub fn zone_matches(expected: &Expected, records: &[DnsRecord]) -> Vec<String> {
 
 /// No two records share name, type and content (Cloudflare refuses identical
 /// records; a second one would mean the refusal was lost somewhere).
-pub fn no_duplicates(at: &str, records: &[DnsRecord]) -> Vec<String> {
+pub fn no_duplicates(at: &str, records: &[RecordObject]) -> Vec<String> {
     let mut seen: BTreeMap<RecordKey, &str> = BTreeMap::new();
     let mut violations = Vec::new();
     for record in records {
@@ -134,7 +134,11 @@ pub fn no_duplicates(at: &str, records: &[DnsRecord]) -> Vec<String> {
 /// Every record that is not foreign has, in the same state, an ownership TXT of
 /// this owner. A batch is applied atomically, so a record and a TXT created
 /// together appear together.
-pub fn owned_records_covered(at: &str, expected: &Expected, records: &[DnsRecord]) -> Vec<String> {
+pub fn owned_records_covered(
+    at: &str,
+    expected: &Expected,
+    records: &[RecordObject],
+) -> Vec<String> {
     let foreign_ids: BTreeSet<&str> = expected.foreign.iter().map(|r| r.id.as_str()).collect();
     let owned_txt: BTreeSet<&str> = records
         .iter()
@@ -156,8 +160,12 @@ pub fn owned_records_covered(at: &str, expected: &Expected, records: &[DnsRecord
 
 /// Every foreign record is present with its id, name, type, content and
 /// `modified_on` as seeded.
-pub fn foreign_untouched(at: &str, foreign: &[DnsRecord], records: &[DnsRecord]) -> Vec<String> {
-    let by_id: BTreeMap<&str, &DnsRecord> = records.iter().map(|r| (r.id.as_str(), r)).collect();
+pub fn foreign_untouched(
+    at: &str,
+    foreign: &[RecordObject],
+    records: &[RecordObject],
+) -> Vec<String> {
+    let by_id: BTreeMap<&str, &RecordObject> = records.iter().map(|r| (r.id.as_str(), r)).collect();
     let mut violations = Vec::new();
     for seeded in foreign {
         match by_id.get(seeded.id.as_str()) {
@@ -222,7 +230,7 @@ pub fn is_owned_by(content: &str, owner: &str) -> bool {
     heritage && owned
 }
 
-fn key(record: &DnsRecord) -> RecordKey {
+fn key(record: &RecordObject) -> RecordKey {
     (
         record.name.clone(),
         record.record_type.clone(),

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
-use flaredns::provider::cloudflare::types::DnsRecord;
+use flaredns::sandbox::RecordObject;
 use flaredns::sandbox::{CallKind, FailWrite, Throttle};
 use rand::rngs::StdRng;
 use rand::{RngExt, SeedableRng};
@@ -98,7 +98,7 @@ struct Soak {
     rng: StdRng,
     replicas: Vec<(u16, Controller)>,
     objects: Objects,
-    foreign: Vec<DnsRecord>,
+    foreign: Vec<RecordObject>,
     summary: SoakSummary,
     /// When to restore the revoked token, if it is revoked.
     restore_token_at: Option<Instant>,

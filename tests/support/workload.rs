@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use flaredns::endpoint::RecordType;
-use flaredns::provider::cloudflare::types::{DnsRecord, RecordRequest};
+use flaredns::sandbox::{RecordInput, RecordObject};
 use flaredns::sandbox::{SandboxError, SandboxHandle};
 use serde_json::{Value, json};
 
@@ -134,18 +134,18 @@ pub fn apply_move(kube: &KubeApi, step: &Move) -> Result<(), HandleError> {
 /// Seeds the records flaredns does not own: another owner's A record with its
 /// TXT, and an unowned A record. Returns them as stored, ids and
 /// `modified_on` included, for [`super::invariants::Expected::foreign`].
-pub fn seed_foreign(cloudflare: &SandboxHandle) -> Result<Vec<DnsRecord>, SandboxError> {
+pub fn seed_foreign(cloudflare: &SandboxHandle) -> Result<Vec<RecordObject>, SandboxError> {
     let other_txt = format!("a-{OTHER_OWNERS_NAME}");
     cloudflare.put_records(
         ZONE,
         vec![
-            RecordRequest::new(OTHER_OWNERS_NAME, RecordType::A, "192.0.2.50"),
-            RecordRequest::new(
+            RecordInput::new(OTHER_OWNERS_NAME, RecordType::A, "192.0.2.50"),
+            RecordInput::new(
                 &other_txt,
                 RecordType::Txt,
                 &ownership_value("other-cluster", "ingress/default/other"),
             ),
-            RecordRequest::new(UNOWNED_NAME, RecordType::A, "192.0.2.51"),
+            RecordInput::new(UNOWNED_NAME, RecordType::A, "192.0.2.51"),
         ],
     )
 }

@@ -92,10 +92,17 @@ pub async fn world() -> World {
     world_with(SandboxConfig::default(), Plan::Free).await
 }
 
-/// A world with one zone on `plan`, the sandbox configured by `config`.
+/// A world with one zone on `plan`, the sandbox configured by `config` and
+/// always reading request bodies strictly, so that a field Cloudflare does not
+/// define fails the test.
 pub async fn world_with(config: SandboxConfig, plan: Plan) -> World {
     let kube = KubeApi::start().await.unwrap();
-    let cloudflare = Sandbox::start(config).await.unwrap();
+    let cloudflare = Sandbox::start(SandboxConfig {
+        strict_requests: true,
+        ..config
+    })
+    .await
+    .unwrap();
     cloudflare.add_zone(ZONE, plan).unwrap();
     World {
         kube,

@@ -356,3 +356,186 @@ mod tests {
         assert_eq!(request.len(), 3);
     }
 }
+
+/// The exact JSON of every record body the client builds, written out by hand
+/// from Cloudflare's API reference rather than from the client's own types: a
+/// renamed, mis-nested or wrongly skipped field fails here, whatever a fake
+/// server would accept.
+#[cfg(test)]
+mod wire_golden {
+    use serde_json::json;
+
+    use super::*;
+    use crate::endpoint::RecordType;
+
+    fn desired(record_type: RecordType, content: &str) -> RecordSpec {
+        RecordSpec {
+            name: "web.example.com".to_string(),
+            record_type,
+            content: content.to_string(),
+            ttl: 1,
+            proxied: false,
+            comment: None,
+            tags: Vec::new(),
+            priority: None,
+        }
+    }
+
+    fn current(id: &str, record_type: RecordType, content: &str) -> ZoneRecord {
+        ZoneRecord::new(id, "z", "web.example.com", record_type, content)
+    }
+
+    fn body(value: impl Serialize) -> serde_json::Value {
+        serde_json::to_value(value).expect("a request body encodes")
+    }
+
+    #[test]
+    fn a_post_body_sends_name_type_content_ttl_and_proxied_every_time() {
+        assert_eq!(
+            body(post(&desired(RecordType::Txt, "\"heritage=external-dns\""))),
+            json!({
+                "name": "web.example.com",
+                "type": "TXT",
+                "content": "\"heritage=external-dns\"",
+                "ttl": 1,
+                "proxied": false
+            })
+        );
+        let full = RecordSpec {
+            ttl: 300,
+            proxied: true,
+            comment: Some("managed by flaredns".to_string()),
+            tags: vec!["team:dns".to_string()],
+            ..desired(RecordType::A, "192.0.2.1")
+        };
+        assert_eq!(
+            body(post(&full)),
+            json!({
+                "name": "web.example.com",
+                "type": "A",
+                "content": "192.0.2.1",
+                "ttl": 300,
+                "proxied": true,
+                "comment": "managed by flaredns",
+                "tags": ["team:dns"]
+            })
+        );
+        let mx = RecordSpec {
+            priority: Some(10),
+            ..desired(RecordType::Mx, "mail.example.com")
+        };
+        assert_eq!(
+            body(post(&mx)),
+            json!({
+                "name": "web.example.com",
+                "type": "MX",
+                "content": "mail.example.com",
+                "ttl": 1,
+                "proxied": false,
+                "priority": 10
+            })
+        );
+    }
+
+    #[test]
+    fn a_patch_body_sends_only_what_differs() {
+        let before = current("1", RecordType::A, "192.0.2.1");
+        let after = RecordSpec {
+            ttl: 300,
+            proxied: true,
+            ..desired(RecordType::A, "192.0.2.9")
+        };
+        assert_eq!(
+            body(patch(&before, &after)),
+            json!({"content": "192.0.2.9", "ttl": 300, "proxied": true})
+        );
+        let commented = ZoneRecord {
+            comment: Some("old".to_string()),
+            tags: vec!["team:web".to_string()],
+            ..current("1", RecordType::A, "192.0.2.1")
+        };
+        let uncommented = RecordSpec {
+            tags: vec!["team:dns".to_string()],
+            ..desired(RecordType::A, "192.0.2.1")
+        };
+        assert_eq!(
+            body(patch(&commented, &uncommented)),
+            json!({"comment": "", "tags": ["team:dns"]})
+        );
+        let mx = RecordSpec {
+            priority: Some(20),
+            ..desired(RecordType::Mx, "mail.example.com")
+        };
+        assert_eq!(
+            body(patch(
+                &current("2", RecordType::Mx, "mail.example.com"),
+                &mx
+            )),
+            json!({"priority": 20})
+        );
+        assert_eq!(
+            body(patch(&before, &desired(RecordType::A, "192.0.2.1"))),
+            json!({})
+        );
+    }
+
+    #[test]
+    fn a_batch_body_has_deletes_patches_puts_and_posts_in_cloudflare_s_shape() {
+        let unit = ChangeUnit {
+            zone_id: "z".into(),
+            zone_name: "example.com".into(),
+            name: "web.example.com".into(),
+            set_identifier: String::new(),
+            changes: Vec::new(),
+            operations: vec![
+                RecordOp::Create {
+                    record: desired(RecordType::A, "192.0.2.3"),
+                },
+                RecordOp::Delete {
+                    record: Box::new(current("1", RecordType::Cname, "lb.example.net")),
+                },
+                RecordOp::Update {
+                    before: Box::new(current("2", RecordType::Txt, "\"a\"")),
+                    after: desired(RecordType::Txt, "\"b\""),
+                },
+            ],
+        };
+        let parts = [UnitPart {
+            unit: &unit,
+            range: 0..3,
+        }];
+        assert_eq!(
+            body(batch_request(&parts)),
+            json!({
+                "deletes": [{"id": "1"}],
+                "patches": [{"id": "2", "content": "\"b\""}],
+                "posts": [{
+                    "name": "web.example.com",
+                    "type": "A",
+                    "content": "192.0.2.3",
+                    "ttl": 1,
+                    "proxied": false
+                }]
+            })
+        );
+        // The client sends no puts today; the list's shape is pinned all the same.
+        let puts = BatchRequest {
+            puts: vec![WithId {
+                id: "3".to_string(),
+                body: RecordRequest::new("web.example.com", RecordType::Aaaa, "2001:db8::1"),
+            }],
+            ..BatchRequest::default()
+        };
+        assert_eq!(
+            body(&puts),
+            json!({"puts": [{
+                "id": "3",
+                "name": "web.example.com",
+                "type": "AAAA",
+                "content": "2001:db8::1",
+                "ttl": 1,
+                "proxied": false
+            }]})
+        );
+    }
+}

@@ -594,3 +594,145 @@ mod tests {
         );
     }
 }
+
+/// The exact query strings and batch body the client puts on the wire, read
+/// back from the sandbox's call log (reading bodies strictly) and compared with
+/// literals written from Cloudflare's API reference.
+#[cfg(test)]
+mod wire_golden {
+    use serde_json::json;
+
+    use super::*;
+    use crate::config::TokenSource;
+    use crate::endpoint::RecordType;
+    use crate::provider::cloudflare::types::{RecordId, RecordPatch, RecordRequest, WithId};
+    use crate::sandbox::{Plan, RecordInput, Sandbox, SandboxConfig, SandboxHandle};
+    use crate::secret::Secret;
+
+    async fn sandbox_with_records(count: usize) -> (SandboxHandle, String, Vec<String>) {
+        let sandbox = Sandbox::start(SandboxConfig {
+            strict_requests: true,
+            rate_limit: None,
+            ..SandboxConfig::default()
+        })
+        .await
+        .expect("the sandbox starts");
+        let zone = sandbox
+            .add_zone("example.com", Plan::Free)
+            .expect("the zone is added");
+        let records = (0..count)
+            .map(|i| RecordInput::new(&format!("h{i}"), RecordType::A, "192.0.2.1"))
+            .collect();
+        let ids = sandbox
+            .put_records(&zone, records)
+            .expect("the records are added")
+            .into_iter()
+            .map(|r| r.id)
+            .collect();
+        (sandbox, zone, ids)
+    }
+
+    fn client_for(sandbox: &SandboxHandle) -> Client {
+        Client::new(ClientConfig {
+            api_url: sandbox.url(),
+            credentials: CloudflareCredentials::ApiToken {
+                token: Secret::new(sandbox.token().expect("the sandbox has a token")),
+                source: TokenSource::Environment,
+            },
+            rate_limit: RateLimitConfig::default(),
+            retry: RetryPolicy::default(),
+        })
+        .expect("the client builds")
+    }
+
+    #[tokio::test]
+    async fn lists_ask_for_pages_with_page_and_per_page() {
+        let (sandbox, zone, _) = sandbox_with_records(3).await;
+        let client = client_for(&sandbox);
+        client.zones().await.expect("zones list");
+        let mut listed = 0;
+        client
+            .list_records(&zone, 2, |page, _| listed += page.len())
+            .await
+            .expect("records list");
+        assert_eq!(listed, 3);
+        let calls: Vec<(String, String)> = sandbox
+            .call_log()
+            .into_iter()
+            .map(|e| (e.path, e.query))
+            .collect();
+        let records = format!("/client/v4/zones/{zone}/dns_records");
+        assert_eq!(
+            calls,
+            vec![
+                (
+                    "/client/v4/zones".to_string(),
+                    "page=1&per_page=50".to_string()
+                ),
+                (records.clone(), "page=1&per_page=2".to_string()),
+                (records, "page=2&per_page=2".to_string()),
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_batch_goes_out_exactly_as_written() {
+        let (sandbox, zone, ids) = sandbox_with_records(3).await;
+        let client = client_for(&sandbox);
+        let request = BatchRequest {
+            deletes: vec![RecordId { id: ids[0].clone() }],
+            patches: vec![WithId {
+                id: ids[1].clone(),
+                body: RecordPatch {
+                    content: Some("192.0.2.2".to_string()),
+                    comment: Some(String::new()),
+                    ..RecordPatch::default()
+                },
+            }],
+            puts: vec![WithId {
+                id: ids[2].clone(),
+                body: RecordRequest {
+                    ttl: 300,
+                    ..RecordRequest::new("h2.example.com", RecordType::A, "192.0.2.3")
+                },
+            }],
+            posts: vec![RecordRequest {
+                comment: Some("new".to_string()),
+                ..RecordRequest::new("h3.example.com", RecordType::Txt, "\"v\"")
+            }],
+        };
+        let answer = client
+            .batch(&zone, &request)
+            .await
+            .expect("the batch applies");
+        assert_eq!(answer.posts.len(), 1);
+        let sent = sandbox
+            .call_log()
+            .into_iter()
+            .find_map(|e| e.body)
+            .expect("the batch body is logged");
+        assert_eq!(
+            sent,
+            json!({
+                "deletes": [{"id": ids[0]}],
+                "patches": [{"id": ids[1], "content": "192.0.2.2", "comment": ""}],
+                "puts": [{
+                    "id": ids[2],
+                    "name": "h2.example.com",
+                    "type": "A",
+                    "content": "192.0.2.3",
+                    "ttl": 300,
+                    "proxied": false
+                }],
+                "posts": [{
+                    "name": "h3.example.com",
+                    "type": "TXT",
+                    "content": "\"v\"",
+                    "ttl": 1,
+                    "proxied": false,
+                    "comment": "new"
+                }]
+            })
+        );
+    }
+}

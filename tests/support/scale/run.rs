@@ -62,6 +62,7 @@ impl Run {
         .map_err(|e| ScaleError::Fake(e.to_string()))?;
         let cloudflare = Sandbox::start(SandboxConfig {
             keep_history: false,
+            strict_requests: true,
             ..SandboxConfig::default()
         })
         .await

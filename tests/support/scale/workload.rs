@@ -8,9 +8,9 @@
 use std::net::Ipv4Addr;
 
 use flaredns::endpoint::{RecordType, label};
-use flaredns::provider::cloudflare::types::RecordRequest;
 use flaredns::registry::Labels;
 use flaredns::registry::txt::{TxtRegistry, TxtRegistryConfig};
+use flaredns::sandbox::RecordInput;
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -184,7 +184,7 @@ pub fn churn_target(workload: &Workload, change: usize, changes: usize) -> Optio
 /// workload under owner [`OWNER`]: per hostname its A record, the legacy TXT
 /// record under the hostname itself and the new-format `a-` TXT record, with
 /// the values flaredns's own registry code formats.
-pub fn externaldns_v014_zone(workload: &Workload) -> Vec<RecordRequest> {
+pub fn externaldns_v014_zone(workload: &Workload) -> Vec<RecordInput> {
     let registry = TxtRegistry::new(TxtRegistryConfig {
         owner_id: OWNER.to_string(),
         ..TxtRegistryConfig::default()
@@ -198,7 +198,7 @@ pub fn externaldns_v014_zone(workload: &Workload) -> Vec<RecordRequest> {
         labels.insert(label::OWNER.to_string(), OWNER.to_string());
         labels.insert(label::RESOURCE.to_string(), object.resource_label());
         let content = registry.encode_labels(&labels);
-        let mut a = RecordRequest::new(&host, RecordType::A, &object.initial_address().to_string());
+        let mut a = RecordInput::new(&host, RecordType::A, &object.initial_address().to_string());
         a.ttl = object.ttl();
         records.push(a);
         for txt_name in [
@@ -208,7 +208,7 @@ pub fn externaldns_v014_zone(workload: &Workload) -> Vec<RecordRequest> {
         .into_iter()
         .flatten()
         {
-            records.push(RecordRequest::new(&txt_name, RecordType::Txt, &content));
+            records.push(RecordInput::new(&txt_name, RecordType::Txt, &content));
         }
     }
     records
