@@ -2,7 +2,8 @@
 
 use std::process::Command;
 
-use flaredns::provider::cloudflare::types::{RecordRequest, parse_record_list};
+use flaredns::cli::zone_file::{parse_record_list, zone_records};
+use flaredns::provider::cloudflare::types::RecordRequest;
 use flaredns::sandbox::{Plan, Sandbox, SandboxConfig};
 use serde_json::Value;
 
@@ -12,11 +13,9 @@ async fn plan_reads_the_live_zone_and_writes_nothing() {
     handle.add_zone("example.com", Plan::Free).unwrap();
     let root = env!("CARGO_MANIFEST_DIR");
     let zone = std::fs::read_to_string(format!("{root}/examples/guide/zone.json")).unwrap();
-    let records: Vec<RecordRequest> = parse_record_list(&zone)
-        .unwrap()
-        .iter()
-        .map(|r| RecordRequest::from(&r.to_zone_record(&"".into()).unwrap()))
-        .collect();
+    let (records, unsupported) = zone_records(parse_record_list(&zone).unwrap(), "");
+    assert!(unsupported.is_empty());
+    let records: Vec<RecordRequest> = records.iter().map(RecordRequest::from).collect();
     handle.put_records("example.com", records).unwrap();
     let token = handle.token().unwrap().to_string();
     let url = handle.url();

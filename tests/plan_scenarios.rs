@@ -48,11 +48,10 @@ fn record(
     ttl: u32,
     proxied: bool,
 ) -> ZoneRecord {
-    ZoneRecord {
-        ttl,
-        proxied,
-        ..ZoneRecord::new(format!("{id:032x}"), ZONE_ID, name, t, content)
-    }
+    let mut record = ZoneRecord::new(format!("{id:032x}"), ZONE_ID, name, t, content);
+    record.data.ttl = ttl;
+    record.data.proxied = proxied;
+    record
 }
 
 fn owner_txt(id: u32, name: &str, owner: &str, resource: &str) -> ZoneRecord {
@@ -345,8 +344,8 @@ fn proxied_records_get_automatic_ttl_and_txt_is_never_proxied() {
             panic!()
         };
         match record.record_type {
-            RecordType::A => assert!(record.proxied && record.ttl == 1),
-            RecordType::Txt => assert!(!record.proxied && record.ttl == 1),
+            RecordType::A => assert!(record.data.proxied && record.data.ttl == 1),
+            RecordType::Txt => assert!(!record.data.proxied && record.data.ttl == 1),
             other => panic!("unexpected {other}"),
         }
     }
@@ -384,9 +383,9 @@ fn a_changed_target_rewrites_only_the_record() {
     let names: Vec<_> = ops(&plan)
         .iter()
         .map(|op| match op {
-            RecordOp::Create { record } => format!("+{}", record.content),
-            RecordOp::Delete { record } => format!("-{}", record.content),
-            RecordOp::Update { after, .. } => format!("~{}", after.content),
+            RecordOp::Create { record } => format!("+{}", record.data.content),
+            RecordOp::Delete { record } => format!("-{}", record.content()),
+            RecordOp::Update { after, .. } => format!("~{}", after.data.content),
         })
         .collect();
     assert_eq!(names, vec!["-192.0.2.1", "+192.0.2.2"]);
@@ -414,7 +413,7 @@ fn migrating_from_another_owner_rewrites_the_txt_only() {
     let all = ops(&plan);
     assert_eq!(all.len(), 1, "{all:#?}");
     assert!(matches!(all[0], RecordOp::Update { after, .. }
-        if after.record_type == RecordType::Txt && after.content.contains("owner=production-cluster-01")));
+        if after.record_type == RecordType::Txt && after.data.content.text().contains("owner=production-cluster-01")));
 }
 
 #[test]
@@ -494,7 +493,7 @@ fn a_legacy_txt_shared_with_an_unmanaged_record_stays() {
         300,
         false,
     );
-    mx.priority = Some(10);
+    mx.data.priority = Some(10);
     let records = vec![
         record(
             1,

@@ -17,11 +17,12 @@ use comfy_table::Table;
 use comfy_table::presets::NOTHING;
 
 use super::Command;
+use super::zone_file::{RecordZone, parse_record_list, zone_records};
 use crate::config::{CloudflareCredentials, Config, TokenSource};
 use crate::endpoint::{Zone, normalize_name};
 use crate::plan::Desired;
 use crate::plan::report::Report;
-use crate::provider::cloudflare::types::{DnsRecord, RecordRequest, parse_record_list};
+use crate::provider::cloudflare::types::{ReadRecord, RecordRequest};
 use crate::reconcile::{ReconcileReport, reconcile};
 use crate::sandbox::{Plan as ZonePlan, Sandbox, SandboxConfig, SandboxHandle};
 use crate::secret::Secret;
@@ -130,14 +131,15 @@ async fn seeded_sandbox(
         ),
         None => (GUIDE_ZONE.to_string(), "the guide's zone".to_string()),
     };
-    let records =
-        parse_record_list(&records).with_context(|| format!("{origin} does not parse"))?;
-    let zone_name = zone_name_of(&records).unwrap_or_else(|| "example.com".to_string());
+    let does_not_parse = || format!("{origin} does not parse");
+    let named: Vec<RecordZone> = parse_record_list(&records).with_context(does_not_parse)?;
+    let records: Vec<ReadRecord> = parse_record_list(&records).with_context(does_not_parse)?;
+    let zone_name = zone_name_of(&named).unwrap_or_else(|| "example.com".to_string());
     handle.add_zone(&zone_name, ZonePlan::Free)?;
-    let requests: Vec<RecordRequest> = records
+    let requests: Vec<RecordRequest> = zone_records(records, "")
+        .0
         .iter()
-        .filter_map(|r| r.to_zone_record(&"".into()).ok())
-        .map(|r| RecordRequest::from(&r))
+        .map(RecordRequest::from)
         .collect();
     let count = requests.len();
     handle.put_records(&zone_name, requests)?;
@@ -145,7 +147,7 @@ async fn seeded_sandbox(
     Ok(handle)
 }
 
-fn zone_name_of(records: &[DnsRecord]) -> Option<String> {
+fn zone_name_of(records: &[RecordZone]) -> Option<String> {
     records
         .iter()
         .find_map(|r| r.zone_name.as_deref())

@@ -7,6 +7,7 @@
 
 use crate::endpoint::{Zone, ZoneRecord, normalize_name};
 use crate::plan::{ChangeUnit, RecordOp, RecordSpec};
+use crate::record::AUTO_TTL;
 
 /// Records of one or more zones, held in memory.
 #[derive(Clone, Debug, Default)]
@@ -72,16 +73,15 @@ impl InMemoryZones {
 }
 
 fn to_record(id: String, zone_id: &str, spec: &RecordSpec) -> ZoneRecord {
+    let mut data = spec.data.clone();
+    if data.proxied {
+        data.ttl = AUTO_TTL;
+    }
     ZoneRecord {
         id: id.into_boxed_str(),
         zone_id: zone_id.into(),
         name: normalize_name(&spec.name),
         record_type: spec.record_type,
-        content: spec.content.as_str().into(),
-        ttl: if spec.proxied { 1 } else { spec.ttl },
-        proxied: spec.proxied,
-        comment: spec.comment.clone(),
-        tags: spec.tags.clone(),
-        priority: spec.priority,
+        data,
     }
 }
