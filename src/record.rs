@@ -283,16 +283,16 @@ impl RecordData {
         } = wanted.rare.as_deref().unwrap_or(&NO_RARE_FIELDS);
         Differences {
             content: (!content.same_as(wanted_content))
-                .then(|| Change::new(content, wanted_content)),
-            ttl: Change::of(*ttl, *wanted_ttl),
-            proxied: Change::of(*proxied, *wanted_proxied),
-            comment: Change::of(comment.as_deref(), wanted_comment.as_deref()),
+                .then(|| FieldChange::new(content, wanted_content)),
+            ttl: FieldChange::of(*ttl, *wanted_ttl),
+            proxied: FieldChange::of(*proxied, *wanted_proxied),
+            comment: FieldChange::of(comment.as_deref(), wanted_comment.as_deref()),
             tags: (!same_tags(tags, wanted_tags))
-                .then(|| Change::new(tags.as_slice(), wanted_tags.as_slice())),
+                .then(|| FieldChange::new(tags.as_slice(), wanted_tags.as_slice())),
             priority: wanted_priority.and_then(|wanted| {
-                (*priority != Some(wanted)).then_some(Change::new(*priority, Some(wanted)))
+                (*priority != Some(wanted)).then_some(FieldChange::new(*priority, Some(wanted)))
             }),
-            settings: Change::of(*settings, *wanted_settings),
+            settings: FieldChange::of(*settings, *wanted_settings),
         }
     }
 }
@@ -344,19 +344,19 @@ impl Serialize for RecordData {
 
 /// One field's value before and after.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Change<T> {
+pub struct FieldChange<T> {
     pub before: T,
     pub after: T,
 }
 
-impl<T: PartialEq> Change<T> {
+impl<T: PartialEq> FieldChange<T> {
     fn new(before: T, after: T) -> Self {
-        Change { before, after }
+        FieldChange { before, after }
     }
 
     /// A change when the values differ.
     fn of(before: T, after: T) -> Option<Self> {
-        (before != after).then_some(Change { before, after })
+        (before != after).then_some(FieldChange { before, after })
     }
 }
 
@@ -364,14 +364,14 @@ impl<T: PartialEq> Change<T> {
 /// the field is the same. See [`RecordData::differences`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Differences<'a> {
-    pub content: Option<Change<&'a RecordContent>>,
-    pub ttl: Option<Change<u32>>,
-    pub proxied: Option<Change<bool>>,
-    pub comment: Option<Change<Option<&'a str>>>,
-    pub tags: Option<Change<&'a [String]>>,
+    pub content: Option<FieldChange<&'a RecordContent>>,
+    pub ttl: Option<FieldChange<u32>>,
+    pub proxied: Option<FieldChange<bool>>,
+    pub comment: Option<FieldChange<Option<&'a str>>>,
+    pub tags: Option<FieldChange<&'a [String]>>,
     /// Only a priority to set: the wanted record has one.
-    pub priority: Option<Change<Option<u16>>>,
-    pub settings: Option<Change<PerRecordSettings>>,
+    pub priority: Option<FieldChange<Option<u16>>>,
+    pub settings: Option<FieldChange<PerRecordSettings>>,
 }
 
 impl Differences<'_> {
@@ -522,7 +522,7 @@ mod tests {
         );
         assert_eq!(
             d.comment,
-            Some(Change {
+            Some(FieldChange {
                 before: Some("old"),
                 after: None
             })

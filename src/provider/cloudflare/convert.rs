@@ -10,7 +10,7 @@ use super::types::{ReadRecord, RecordPatch, RecordRequest, RecordSettings};
 use crate::endpoint::{RecordType, ZoneRecord, normalize_owned_name};
 use crate::plan::RecordSpec;
 use crate::record::{
-    Change, Differences, PerRecordSettings, RecordContent, RecordData, StructuredContent,
+    Differences, FieldChange, PerRecordSettings, RecordContent, RecordData, StructuredContent,
 };
 
 /// A record whose type flaredns does not manage; it is left out of the zone's
@@ -56,7 +56,7 @@ pub fn zone_record(
         Some(data) if parsed_type.uses_structured_data() && !is_empty_data(&data) => {
             RecordContent::Structured(Box::new(StructuredContent {
                 text: content.into_boxed_str(),
-                data,
+                data: *data,
             }))
         }
         _ => RecordContent::from(content),
@@ -116,7 +116,7 @@ fn wire_settings(settings: PerRecordSettings) -> Option<RecordSettings> {
 }
 
 /// The settings a PATCH sends: each one that changes, with its new value.
-fn changed_settings(change: &Change<PerRecordSettings>) -> RecordSettings {
+fn changed_settings(change: &FieldChange<PerRecordSettings>) -> RecordSettings {
     let PerRecordSettings {
         ipv4_only,
         ipv6_only,

@@ -330,9 +330,10 @@ pub struct ReadRecord {
     pub tags: Vec<String>,
     #[serde(default)]
     pub priority: Option<u16>,
-    /// Structured content of CAA, SRV, LOC, … records.
+    /// Structured content of CAA, SRV, LOC, … records (boxed: most records
+    /// have none, and a page holds thousands).
     #[serde(default)]
-    pub data: Option<Value>,
+    pub data: Option<Box<Value>>,
     #[serde(default)]
     pub settings: Option<RecordSettings>,
 }
