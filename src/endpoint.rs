@@ -13,6 +13,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::record::RecordData;
+
 /// A DNS record type, as Cloudflare and ExternalDNS spell it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -102,6 +104,27 @@ impl RecordType {
     /// Whether Cloudflare can proxy records of this type ("orange cloud").
     pub fn is_proxiable(self) -> bool {
         matches!(self, RecordType::A | RecordType::Aaaa | RecordType::Cname)
+    }
+
+    /// Whether Cloudflare describes records of this type with a structured
+    /// `data` object (its `content` is then derived from it).
+    pub fn uses_structured_data(self) -> bool {
+        matches!(
+            self,
+            RecordType::Caa
+                | RecordType::Cert
+                | RecordType::Dnskey
+                | RecordType::Ds
+                | RecordType::Https
+                | RecordType::Loc
+                | RecordType::Naptr
+                | RecordType::Smimea
+                | RecordType::Srv
+                | RecordType::Sshfp
+                | RecordType::Svcb
+                | RecordType::Tlsa
+                | RecordType::Uri
+        )
     }
 
     /// Whether the record's content is a bare host name (compared without case and
@@ -464,7 +487,7 @@ impl fmt::Display for EndpointKey {
 
 /// One record as the DNS provider holds it: one content per record, with the
 /// provider's id, so that updates and deletes address exactly this record.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ZoneRecord {
     /// The provider's record id (32 hex characters at Cloudflare).
     pub id: Box<str>,
@@ -473,24 +496,14 @@ pub struct ZoneRecord {
     /// Normalised name.
     pub name: String,
     pub record_type: RecordType,
-    /// The content exactly as the provider returned it; TXT content includes the
-    /// surrounding double quotes that ExternalDNS writes.
-    pub content: Box<str>,
-    /// TTL in seconds, 1 meaning "automatic".
-    pub ttl: u32,
-    pub proxied: bool,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<String>,
-    /// MX, SRV and URI priority.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub priority: Option<u16>,
+    /// Content, TTL, proxied and the rest, as the provider returned them.
+    #[serde(flatten)]
+    pub data: RecordData,
 }
 
 impl ZoneRecord {
     /// A record with Cloudflare's defaults for the rest: automatic TTL (1), not
-    /// proxied, no comment, tags or priority.
+    /// proxied, no comment, tags, priority or settings.
     pub fn new(
         id: impl Into<String>,
         zone_id: impl Into<Arc<str>>,
@@ -503,13 +516,13 @@ impl ZoneRecord {
             zone_id: zone_id.into(),
             name: name.into(),
             record_type,
-            content: content.into().into_boxed_str(),
-            ttl: 1,
-            proxied: false,
-            comment: None,
-            tags: Vec::new(),
-            priority: None,
+            data: RecordData::new(content.into()),
         }
+    }
+
+    /// The content as text (see [`crate::record::RecordContent::text`]).
+    pub fn content(&self) -> &str {
+        self.data.content.text()
     }
 
     /// The content normalised for comparison with an endpoint target; content that
@@ -518,15 +531,15 @@ impl ZoneRecord {
     /// MX content is written as ExternalDNS writes MX targets, `"<priority> <host>"`,
     /// because Cloudflare keeps the priority in a field of its own.
     pub fn normalized_content(&self) -> String {
+        let content = self.content();
         if self.record_type == RecordType::Mx {
-            let host = normalize_name(&self.content);
-            return match self.priority {
+            let host = normalize_name(content);
+            return match self.data.priority {
                 Some(priority) => format!("{priority} {host}"),
                 None => host,
             };
         }
-        normalize_target(self.record_type, &self.content)
-            .unwrap_or_else(|_| self.content.to_string())
+        normalize_target(self.record_type, content).unwrap_or_else(|_| content.to_string())
     }
 }
 

@@ -15,6 +15,7 @@ pub mod plan;
 pub mod problem;
 pub mod provider;
 pub mod reconcile;
+pub mod record;
 pub mod registry;
 pub mod sandbox;
 pub mod secret;

@@ -26,6 +26,7 @@ use serde::Serialize;
 
 use crate::endpoint::{Endpoint, EndpointKey, RecordType, Zone, ZoneRecord};
 use crate::filter::{DomainFilter, TargetNetFilter};
+use crate::record::RecordData;
 use crate::registry::CurrentState;
 use crate::registry::txt::TxtRegistry;
 
@@ -132,16 +133,8 @@ pub struct RecordSpec {
     pub name: String,
     #[serde(rename = "type")]
     pub record_type: RecordType,
-    pub content: String,
-    /// 1 means automatic.
-    pub ttl: u32,
-    pub proxied: bool,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub comment: Option<String>,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub tags: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub priority: Option<u16>,
+    #[serde(flatten)]
+    pub data: RecordData,
 }
 
 /// One provider call's worth of change to one record. The zone's records are

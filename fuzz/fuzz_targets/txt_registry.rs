@@ -66,17 +66,14 @@ fn zone(input: &Input) -> Vec<ZoneRecord> {
         .records
         .iter()
         .enumerate()
-        .map(|(i, (name, selector, content))| ZoneRecord {
-            id: format!("{i:032x}"),
-            zone_id: "zone".to_string(),
-            name: name.clone(),
-            record_type: RecordType::ALL[usize::from(*selector) % RecordType::ALL.len()],
-            content: content.clone(),
-            ttl: 1,
-            proxied: false,
-            comment: None,
-            tags: Vec::new(),
-            priority: None,
+        .map(|(i, (name, selector, content))| {
+            ZoneRecord::new(
+                format!("{i:032x}"),
+                "zone",
+                name.clone(),
+                RecordType::ALL[usize::from(*selector) % RecordType::ALL.len()],
+                content.clone(),
+            )
         })
         .collect()
 }

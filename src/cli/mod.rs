@@ -14,6 +14,7 @@
 pub mod argv;
 pub mod plan;
 pub mod sandbox;
+pub mod zone_file;
 
 use std::ffi::OsString;
 use std::io::Write as _;

@@ -12,12 +12,14 @@ use crate::provider::cloudflare::{Cloudflare, StartupError};
 use crate::provider::inmemory::{InMemoryStore, InMemoryZones};
 use crate::reconcile::converge;
 
+use super::zone_file::{RecordZone, parse_record_list};
 use super::{OutputFormat, PlanArgs};
 use crate::config::Config;
 use crate::endpoint::{Zone, ZoneRecord, normalize_name, zone_for};
 use crate::plan::Desired;
 use crate::plan::report::Report;
-use crate::provider::cloudflare::types::{DnsRecord, parse_record_list};
+use crate::provider::cloudflare::convert;
+use crate::provider::cloudflare::types::ReadRecord;
 use crate::setup;
 use crate::source::manifest;
 
@@ -109,13 +111,15 @@ struct ZoneFile {
 fn read_zone_file(path: &Path, args: &PlanArgs, config: &Config) -> anyhow::Result<ZoneFile> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the zone file {}", path.display()))?;
-    let records = parse_record_list(&text).with_context(|| {
+    let not_a_listing = || {
         format!(
             "{} is not what Cloudflare's list-records call returns",
             path.display()
         )
-    })?;
-    let zones = zones_of(&records, args, config);
+    };
+    let records: Vec<ReadRecord> = parse_record_list(&text).with_context(not_a_listing)?;
+    let named: Vec<RecordZone> = parse_record_list(&text).with_context(not_a_listing)?;
+    let zones = zones_of(&named, args, config);
     if zones.is_empty() {
         bail!(
             "{}: the records do not say which zone they belong to; pass --zone-name=<apex> \
@@ -129,12 +133,12 @@ fn read_zone_file(path: &Path, args: &PlanArgs, config: &Config) -> anyhow::Resu
         outside_zones: 0,
         unsupported: 0,
     };
-    for record in &records {
+    for record in records {
         let Some(zone) = zone_for(&file.zones, &normalize_name(&record.name)) else {
             file.outside_zones += 1;
             continue;
         };
-        match record.to_zone_record(&zone.id.as_str().into()) {
+        match convert::zone_record(record, &zone.id.as_str().into()) {
             Ok(r) => file.records.push(r),
             Err(_) => file.unsupported += 1,
         }
@@ -142,7 +146,7 @@ fn read_zone_file(path: &Path, args: &PlanArgs, config: &Config) -> anyhow::Resu
     Ok(file)
 }
 
-fn zones_of(records: &[DnsRecord], args: &PlanArgs, config: &Config) -> Vec<Zone> {
+fn zones_of(records: &[RecordZone], args: &PlanArgs, config: &Config) -> Vec<Zone> {
     let mut named: BTreeMap<String, String> = BTreeMap::new();
     for record in records {
         if let Some(name) = &record.zone_name {

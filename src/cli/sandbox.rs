@@ -17,13 +17,17 @@ use comfy_table::Table;
 use comfy_table::presets::NOTHING;
 
 use super::Command;
+use super::zone_file::{RecordZone, parse_record_list, zone_records};
 use crate::config::{CloudflareCredentials, Config, TokenSource};
 use crate::endpoint::{Zone, ZoneRecord, normalize_name};
 use crate::plan::Desired;
 use crate::plan::report::Report;
-use crate::provider::cloudflare::types::{DnsRecord, parse_record_list};
+use crate::provider::cloudflare::types::ReadRecord;
 use crate::reconcile::{ReconcileReport, converge};
-use crate::sandbox::{Plan as ZonePlan, RecordInput, Sandbox, SandboxConfig, SandboxHandle};
+use crate::sandbox::{
+    Plan as ZonePlan, RecordDataFields, RecordInput, Sandbox, SandboxConfig, SandboxHandle,
+    SettingsObject,
+};
 use crate::secret::Secret;
 use crate::setup;
 use crate::source::manifest::{self, Format, Manifests};
@@ -135,34 +139,43 @@ async fn seeded_sandbox(
         ),
         None => (GUIDE_ZONE.to_string(), "the guide's zone".to_string()),
     };
-    let records =
-        parse_record_list(&records).with_context(|| format!("{origin} does not parse"))?;
-    let zone_name = zone_name_of(&records).unwrap_or_else(|| "example.com".to_string());
+    let does_not_parse = || format!("{origin} does not parse");
+    let named: Vec<RecordZone> = parse_record_list(&records).with_context(does_not_parse)?;
+    let records: Vec<ReadRecord> = parse_record_list(&records).with_context(does_not_parse)?;
+    let zone_name = zone_name_of(&named).unwrap_or_else(|| "example.com".to_string());
     handle.add_zone(&zone_name, ZonePlan::Free)?;
-    let requests: Vec<RecordInput> = records
-        .iter()
-        .filter_map(|r| r.to_zone_record(&"".into()).ok())
-        .map(|r| seed_input(&r))
-        .collect();
+    let requests: Vec<RecordInput> = zone_records(records, "").0.iter().map(seed_input).collect();
     let count = requests.len();
     handle.put_records(&zone_name, requests)?;
     println!("Seeded zone {zone_name} (Free plan) with {count} records from {origin}.");
     Ok(handle)
 }
 
-/// The sandbox's create request for a record read from a zone file.
-fn seed_input(record: &ZoneRecord) -> RecordInput {
+/// The sandbox's create request for a record read from a zone file: every
+/// field the record carries, in the sandbox's own wire form.
+pub fn seed_input(record: &ZoneRecord) -> RecordInput {
+    let data = &record.data;
+    let settings = data.settings();
     RecordInput {
-        ttl: record.ttl,
-        proxied: record.proxied,
-        comment: record.comment.clone(),
-        tags: record.tags.clone(),
-        priority: record.priority,
-        ..RecordInput::new(&record.name, record.record_type, &record.content)
+        ttl: data.ttl,
+        proxied: data.proxied,
+        comment: data.comment().map(str::to_string),
+        tags: data.tags().to_vec(),
+        priority: data.priority,
+        data: data
+            .content
+            .structured_data()
+            .and_then(|d| serde_json::from_value::<RecordDataFields>(d.clone()).ok()),
+        settings: (!settings.is_default()).then_some(SettingsObject {
+            ipv4_only: settings.ipv4_only.then_some(true),
+            ipv6_only: settings.ipv6_only.then_some(true),
+            flatten_cname: settings.flatten_cname.then_some(true),
+        }),
+        ..RecordInput::new(&record.name, record.record_type, data.content.text())
     }
 }
 
-fn zone_name_of(records: &[DnsRecord]) -> Option<String> {
+fn zone_name_of(records: &[RecordZone]) -> Option<String> {
     records
         .iter()
         .find_map(|r| r.zone_name.as_deref())

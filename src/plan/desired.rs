@@ -4,7 +4,8 @@
 use std::cmp::Ordering;
 use std::net::IpAddr;
 
-use crate::endpoint::{Endpoint, RecordType, Zone, zone_for};
+use crate::endpoint::{CloudflareProps, Endpoint, RecordType, Zone, zone_for};
+use crate::record::{AUTO_TTL, RecordContent, RecordData};
 
 use super::diff::CurrentRows;
 use super::{Adjustment, HoldReason, Plan, PlanConfig, Skip, SkipReason};
@@ -267,6 +268,31 @@ fn normalise_for_cloudflare(
         );
         endpoint.cloudflare.tags.clear();
     }
+}
+
+/// The record an admitted endpoint asks for, with one content: the one place
+/// where the endpoint's TTL and Cloudflare properties, normalised by
+/// [`prepare`], become a record's fields. Proxied records and endpoints without
+/// a TTL get the automatic TTL.
+pub fn record_data(d: &Endpoint, content: RecordContent, priority: Option<u16>) -> RecordData {
+    // No `..`: a new property must be mapped here before anything compiles.
+    let CloudflareProps {
+        proxied,
+        comment,
+        tags,
+    } = &d.cloudflare;
+    let proxied = proxied.unwrap_or(false);
+    let ttl = if proxied {
+        AUTO_TTL
+    } else {
+        d.ttl.unwrap_or(AUTO_TTL)
+    };
+    RecordData::new(content)
+        .with_ttl(ttl)
+        .with_proxied(proxied)
+        .with_priority(priority)
+        .with_comment(comment.clone())
+        .with_tags(tags.clone())
 }
 
 /// A CNAME cannot share its name with another record: when a row asks for a

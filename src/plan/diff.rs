@@ -5,12 +5,13 @@ use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 
 use crate::endpoint::{Endpoint, RecordType, Zone, ZoneRecord, label, zone_for};
+use crate::record::RecordData;
 use crate::registry::txt::{TxtRecord, TxtRegistry};
 use crate::registry::{
     CurrentEndpoint, CurrentState, Labels, Ownership, OwnershipRecord, TxtFormat,
 };
 
-use super::desired::{DesiredRow, DesiredRows};
+use super::desired::{self, DesiredRow, DesiredRows};
 use super::{
     Action, Change, ChangeUnit, HoldReason, InSync, Plan, PlanConfig, RecordOp, RecordSpec, Skip,
     SkipReason,
@@ -422,7 +423,7 @@ impl Context<'_> {
         for (content, record) in &current_targets {
             if d.targets.contains(content) {
                 let after = updated_spec(d, record, zone);
-                if !same_record(record, &after) {
+                if !record.data.differences(&after.data).is_empty() {
                     record_ops.push(RecordOp::Update {
                         before: Box::new((*record).clone()),
                         after,
@@ -460,7 +461,7 @@ impl Context<'_> {
                 },
                 detail: format!(
                     "differs ({}), but --policy={} never updates",
-                    describe_difference(&c.endpoint, d),
+                    describe_difference(c, d, zone),
                     self.config.policy
                 ),
             });
@@ -478,7 +479,7 @@ impl Context<'_> {
                 RecordOp::Create { .. } => ops.creates.push(op),
             }
         }
-        let mut reason = describe_difference(&c.endpoint, d);
+        let mut reason = describe_difference(c, d, zone);
         if relabel {
             reason.push_str(&format!(
                 "; ownership moves from {:?} to {:?}",
@@ -590,50 +591,25 @@ fn ownership_detail(c: &CurrentEndpoint) -> String {
     }
 }
 
-/// What changes between current and desired, in words.
-fn describe_difference(current: &Endpoint, desired: &Endpoint) -> String {
+/// What changes between current and desired, in words: the targets, then what
+/// an update of the endpoint's first record changes in it.
+fn describe_difference(current: &CurrentEndpoint, desired: &Endpoint, zone: &Zone) -> String {
     let mut parts = Vec::new();
-    if current.targets != desired.targets {
+    if current.endpoint.targets != desired.targets {
         parts.push(format!(
             "targets {} → {}",
-            current.targets.join(","),
+            current.endpoint.targets.join(","),
             desired.targets.join(",")
         ));
     }
-    if current.cloudflare.proxied != desired.cloudflare.proxied {
-        parts.push(format!(
-            "proxied {} → {}",
-            current.cloudflare.proxied.unwrap_or(false),
-            desired.cloudflare.proxied.unwrap_or(false)
-        ));
-    }
-    if let Some(ttl) = desired.ttl
-        && current.ttl != Some(ttl)
-    {
-        parts.push(format!(
-            "TTL {} → {ttl}",
-            current.ttl.map(|t| t.to_string()).unwrap_or_default()
-        ));
-    }
-    if current.cloudflare.comment != desired.cloudflare.comment {
-        parts.push("comment changed".to_string());
-    }
-    if current.cloudflare.tags != desired.cloudflare.tags && !desired.cloudflare.tags.is_empty() {
-        parts.push("tags changed".to_string());
+    if let Some(record) = current.records.first() {
+        let after = updated_spec(desired, record, zone);
+        parts.extend(record.data.differences(&after.data).parts());
     }
     if parts.is_empty() {
         "ownership record refreshed".to_string()
     } else {
         parts.join("; ")
-    }
-}
-
-/// The TTL to write: 1 (automatic) for proxied records and when none is configured.
-fn write_ttl(d: &Endpoint) -> u32 {
-    if d.cloudflare.proxied == Some(true) {
-        1
-    } else {
-        d.ttl.unwrap_or(1)
     }
 }
 
@@ -643,12 +619,7 @@ fn record_spec(d: &Endpoint, target: &str) -> RecordSpec {
     RecordSpec {
         name: d.dns_name.clone(),
         record_type: d.record_type,
-        content,
-        ttl: write_ttl(d),
-        proxied: d.cloudflare.proxied.unwrap_or(false),
-        comment: d.cloudflare.comment.clone(),
-        tags: d.cloudflare.tags.clone(),
-        priority,
+        data: desired::record_data(d, content.into(), priority),
     }
 }
 
@@ -664,53 +635,31 @@ fn split_priority(record_type: RecordType, target: &str) -> (String, Option<u16>
     (target.to_string(), None)
 }
 
-/// The record as it should be after an update that keeps its content.
+/// The record as it should be after an update that keeps its content: what
+/// the endpoint leaves unset keeps the record's value.
 fn updated_spec(d: &Endpoint, record: &ZoneRecord, zone: &Zone) -> RecordSpec {
-    let proxied = d.cloudflare.proxied.unwrap_or(false);
-    let ttl = if d.ttl.is_some() {
-        write_ttl(d)
-    } else if proxied {
-        1
-    } else {
-        record.ttl
-    };
+    let current = &record.data;
+    let mut data = desired::record_data(d, current.content.clone(), current.priority);
+    if d.ttl.is_none() && !data.proxied {
+        data.ttl = current.ttl;
+    }
+    // Free-plan zones cannot hold tags: never touch them there.
+    if !zone.paid_plan {
+        data.set_tags(current.tags().to_vec());
+    }
+    // No source asks for per-record settings yet: an update keeps them.
+    data.set_settings(current.settings());
     RecordSpec {
         name: record.name.clone(),
         record_type: record.record_type,
-        content: record.content.to_string(),
-        ttl,
-        proxied,
-        comment: d.cloudflare.comment.clone(),
-        // Free-plan zones cannot hold tags: never touch them there.
-        tags: if zone.paid_plan {
-            d.cloudflare.tags.clone()
-        } else {
-            record.tags.clone()
-        },
-        priority: record.priority,
+        data,
     }
-}
-
-fn same_record(record: &ZoneRecord, spec: &RecordSpec) -> bool {
-    let mut tags = record.tags.clone();
-    tags.sort();
-    let mut want = spec.tags.clone();
-    want.sort();
-    record.ttl == spec.ttl
-        && record.proxied == spec.proxied
-        && record.comment.as_deref().filter(|c| !c.is_empty()) == spec.comment.as_deref()
-        && tags == want
 }
 
 fn txt_spec(txt: &TxtRecord) -> RecordSpec {
     RecordSpec {
         name: txt.name.clone(),
         record_type: RecordType::Txt,
-        content: txt.content.clone(),
-        ttl: 1,
-        proxied: false,
-        comment: None,
-        tags: Vec::new(),
-        priority: None,
+        data: RecordData::new(txt.content.as_str()),
     }
 }

@@ -112,16 +112,17 @@ impl Report<'_> {
                     let mut v = match op {
                         RecordOp::Create { record } => json!({
                             "op": "create", "name": record.name, "type": record.record_type,
-                            "content": record.content, "ttl": record.ttl, "proxied": record.proxied,
+                            "content": record.data.content, "ttl": record.data.ttl,
+                            "proxied": record.data.proxied,
                         }),
                         RecordOp::Update { before, after } => json!({
                             "op": "update", "id": before.id, "name": after.name,
-                            "type": after.record_type, "content": after.content,
-                            "ttl": after.ttl, "proxied": after.proxied,
+                            "type": after.record_type, "content": after.data.content,
+                            "ttl": after.data.ttl, "proxied": after.data.proxied,
                         }),
                         RecordOp::Delete { record } => json!({
                             "op": "delete", "id": record.id, "name": record.name,
-                            "type": record.record_type, "content": record.content,
+                            "type": record.record_type, "content": record.content(),
                         }),
                     };
                     v["zone"] = json!(u.zone_name);
@@ -231,24 +232,24 @@ impl Report<'_> {
                             "create",
                             record.name.as_str(),
                             record.record_type,
-                            record.content.as_str(),
-                            format!("ttl {} proxied {}", record.ttl, record.proxied),
+                            record.data.content.text(),
+                            format!("ttl {} proxied {}", record.data.ttl, record.data.proxied),
                         ),
                         RecordOp::Update { before, after } => (
                             "update",
                             after.name.as_str(),
                             after.record_type,
-                            after.content.as_str(),
+                            after.data.content.text(),
                             format!(
                                 "id {} ttl {} proxied {}",
-                                before.id, after.ttl, after.proxied
+                                before.id, after.data.ttl, after.data.proxied
                             ),
                         ),
                         RecordOp::Delete { record } => (
                             "delete",
                             record.name.as_str(),
                             record.record_type,
-                            &*record.content,
+                            record.content(),
                             format!("id {}", record.id),
                         ),
                     };

@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use crate::endpoint::{Zone, ZoneRecord, normalize_name};
 use crate::plan::{ChangeUnit, RecordOp, RecordSpec};
 use crate::provider::{ApplyReport, BatchSent, CallCounts, ZoneStore};
+use crate::record::AUTO_TTL;
 use crate::sync::lock;
 
 /// Records of one or more zones, held in memory.
@@ -194,16 +195,15 @@ impl ZoneStore for InMemoryStore {
 }
 
 fn to_record(id: String, zone_id: &str, spec: &RecordSpec) -> ZoneRecord {
+    let mut data = spec.data.clone();
+    if data.proxied {
+        data.ttl = AUTO_TTL;
+    }
     ZoneRecord {
         id: id.into_boxed_str(),
         zone_id: zone_id.into(),
         name: normalize_name(&spec.name),
         record_type: spec.record_type,
-        content: spec.content.as_str().into(),
-        ttl: if spec.proxied { 1 } else { spec.ttl },
-        proxied: spec.proxied,
-        comment: spec.comment.clone(),
-        tags: spec.tags.clone(),
-        priority: spec.priority,
+        data,
     }
 }

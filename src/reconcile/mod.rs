@@ -470,7 +470,7 @@ mod tests {
         let mut records: Vec<_> = store
             .records()
             .into_iter()
-            .map(|r| (r.name, r.record_type, r.content.to_string()))
+            .map(|r| (r.name.clone(), r.record_type, r.content().to_string()))
             .collect();
         records.sort();
         records

@@ -109,7 +109,7 @@ mod tests {
     fn sorted(view: &ZoneView) -> Vec<(String, String)> {
         let mut records: Vec<_> = view
             .iter()
-            .map(|r| (r.id.to_string(), r.content.to_string()))
+            .map(|r| (r.id.to_string(), r.content().to_string()))
             .collect();
         records.sort();
         records

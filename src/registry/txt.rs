@@ -157,7 +157,7 @@ impl TxtRegistry {
     /// pass can resolve and plan a zone part by part along it.
     pub fn resolve_key(&self, record: &ZoneRecord) -> String {
         let name = normalized_name(&record.name);
-        if record.record_type == RecordType::Txt && self.decode_labels(&record.content).is_ok() {
+        if record.record_type == RecordType::Txt && self.decode_labels(record.content()).is_ok() {
             let (speaks_for, _) = self.mapper.parse_txt_name(&name);
             if !speaks_for.is_empty() {
                 return speaks_for;
@@ -243,7 +243,7 @@ impl TxtRegistry {
     pub fn content_for(&self, labels: &Labels, existing: Option<&OwnershipRecord>) -> String {
         match existing {
             Some(existing) if labels::same_labels(&existing.labels, labels) => {
-                existing.record.content.to_string()
+                existing.record.content().to_string()
             }
             _ => self.encode_labels(&labels::without_nonce(labels)),
         }

@@ -303,14 +303,14 @@ fn check_records(expected: &[ExpectedRecord], after: &[ZoneRecord]) {
             .find(|r| {
                 r.name == name
                     && r.record_type.as_str() == e.record_type
-                    && e.content.as_ref().is_none_or(|c| *r.content == **c)
+                    && e.content.as_ref().is_none_or(|c| r.content() == c)
             })
             .unwrap_or_else(|| panic!("no record {e:?} after applying the plan"));
         if let Some(ttl) = e.ttl {
-            assert_eq!(record.ttl, ttl, "TTL of {name}");
+            assert_eq!(record.data.ttl, ttl, "TTL of {name}");
         }
         if let Some(proxied) = e.proxied {
-            assert_eq!(record.proxied, proxied, "proxied of {name}");
+            assert_eq!(record.data.proxied, proxied, "proxied of {name}");
         }
     }
 }

@@ -15,12 +15,13 @@ use proptest::collection::{btree_map, vec};
 use proptest::prelude::*;
 use serde_json::Value;
 
+use flaredns::cli::zone_file::{parse_record_list, zone_records};
 use flaredns::endpoint::{
     RecordType, ZoneRecord, normalize_name, normalize_target, record_type_for_target, validate_name,
 };
 use flaredns::problem::ObjectRef;
 use flaredns::provider::cloudflare::types::{
-    BatchResponse, DnsRecord, Envelope, TokenVerify, Zone, parse_record_list, zone_records,
+    BatchResponse, DnsRecord, Envelope, ReadRecord, TokenVerify, Zone,
 };
 use flaredns::registry::txt::labels::{parse_labels, quote, serialize_labels, without_nonce};
 use flaredns::registry::txt::{AesKey, Nonce, TxtRegistry, TxtRegistryConfig, crypto, gzip};
@@ -120,12 +121,56 @@ fn zone() -> impl Strategy<Value = Vec<ZoneRecord>> {
     vec((name, record_type, txt_content(), any::<u32>()), 0..12).prop_map(|rows| {
         rows.into_iter()
             .enumerate()
-            .map(|(i, (name, record_type, content, ttl))| ZoneRecord {
-                ttl,
-                ..ZoneRecord::new(format!("{i:032x}"), "zone", name, record_type, content)
+            .map(|(i, (name, record_type, content, ttl))| {
+                let mut record =
+                    ZoneRecord::new(format!("{i:032x}"), "zone", name, record_type, content);
+                record.data.ttl = ttl;
+                record
             })
             .collect()
     })
+}
+
+/// The fields a client reads of a record, as the API wrote them…
+type ReadFields<'a> = (
+    &'a str,
+    &'a str,
+    &'a str,
+    &'a str,
+    u32,
+    bool,
+    Option<&'a str>,
+    &'a [String],
+    Option<u16>,
+);
+
+fn written_fields(r: &DnsRecord) -> ReadFields<'_> {
+    (
+        &r.id,
+        &r.name,
+        &r.record_type,
+        &r.content,
+        r.ttl,
+        r.proxied,
+        r.comment.as_deref(),
+        &r.tags,
+        r.priority,
+    )
+}
+
+/// …and as the client read them.
+fn read_fields(r: &ReadRecord) -> ReadFields<'_> {
+    (
+        &r.id,
+        &r.name,
+        &r.record_type,
+        &r.content,
+        r.ttl,
+        r.proxied,
+        r.comment.as_deref(),
+        &r.tags,
+        r.priority,
+    )
 }
 
 fn dns_record() -> impl Strategy<Value = DnsRecord> {
@@ -291,7 +336,7 @@ proptest! {
 
     #[test]
     fn response_decoders_never_panic(body in prop_oneof![text(), vec(any::<u8>(), 0..256).prop_map(|b| String::from_utf8_lossy(&b).into_owned())]) {
-        let _ = parse_record_list(&body);
+        let _ = parse_record_list::<ReadRecord>(&body);
         if let Ok(envelope) = serde_json::from_str::<Envelope<Value>>(&body) {
             for message in envelope.errors.iter().chain(&envelope.messages) {
                 prop_assert!(!message.to_string().is_empty());
@@ -302,6 +347,8 @@ proptest! {
             let result = envelope.result.unwrap_or_default();
             let _ = result_as::<Vec<DnsRecord>>(&result);
             let _ = result_as::<BatchResponse>(&result);
+            let _ = result_as::<BatchResponse<ReadRecord>>(&result);
+            let _ = result_as::<Vec<ReadRecord>>(&result);
             let _ = result_as::<Vec<Zone>>(&result);
             let _ = result_as::<Zone>(&result);
             let _ = result_as::<TokenVerify>(&result);
@@ -310,14 +357,17 @@ proptest! {
 
     #[test]
     fn record_lists_read_back_in_every_shape(records in vec(dns_record(), 0..6)) {
+        let written: Vec<_> = records.iter().map(written_fields).collect();
         let bare = serde_json::to_string(&records).expect("records serialise");
-        prop_assert_eq!(&parse_record_list(&bare).expect("a bare list"), &records);
+        let read: Vec<ReadRecord> = parse_record_list(&bare).expect("a bare list");
+        prop_assert_eq!(read.iter().map(read_fields).collect::<Vec<_>>(), written.clone());
         let envelope = serde_json::to_string(&Envelope::ok(records.clone())).expect("serialises");
-        prop_assert_eq!(&parse_record_list(&envelope).expect("one page"), &records);
+        let read: Vec<ReadRecord> = parse_record_list(&envelope).expect("one page");
+        prop_assert_eq!(read.iter().map(read_fields).collect::<Vec<_>>(), written);
         let pages = format!("[{envelope},{envelope}]");
-        let both = parse_record_list(&pages).expect("two pages");
+        let both: Vec<ReadRecord> = parse_record_list(&pages).expect("two pages");
         prop_assert_eq!(both.len(), 2 * records.len());
-        let (known, unknown) = zone_records(&records, "zone");
+        let (known, unknown) = zone_records(read, "zone");
         prop_assert_eq!(known.len() + unknown.len(), records.len());
         prop_assert_eq!(unknown.iter().filter(|u| u.record_type != "FUTURE").count(), 0);
     }

@@ -2,7 +2,8 @@
 
 use std::process::Command;
 
-use flaredns::provider::cloudflare::types::parse_record_list;
+use flaredns::cli::sandbox::seed_input;
+use flaredns::cli::zone_file::{parse_record_list, zone_records};
 use flaredns::sandbox::{Plan, RecordInput, Sandbox, SandboxConfig};
 use serde_json::Value;
 
@@ -12,21 +13,9 @@ async fn plan_reads_the_live_zone_and_writes_nothing() {
     handle.add_zone("example.com", Plan::Free).unwrap();
     let root = env!("CARGO_MANIFEST_DIR");
     let zone = std::fs::read_to_string(format!("{root}/examples/guide/zone.json")).unwrap();
-    let records: Vec<RecordInput> = parse_record_list(&zone)
-        .unwrap()
-        .iter()
-        .map(|r| {
-            let r = r.to_zone_record(&"".into()).unwrap();
-            RecordInput {
-                ttl: r.ttl,
-                proxied: r.proxied,
-                comment: r.comment.clone(),
-                tags: r.tags.clone(),
-                priority: r.priority,
-                ..RecordInput::new(&r.name, r.record_type, &r.content)
-            }
-        })
-        .collect();
+    let (records, unsupported) = zone_records(parse_record_list(&zone).unwrap(), "");
+    assert!(unsupported.is_empty());
+    let records: Vec<RecordInput> = records.iter().map(seed_input).collect();
     handle.put_records("example.com", records).unwrap();
     let token = handle.token().unwrap().to_string();
     let url = handle.url();

@@ -152,11 +152,10 @@ fn build_zone(generated: Vec<Generated>) -> Vec<ZoneRecord> {
             .iter()
             .find(|z| name.ends_with(&z.name))
             .expect("zone");
-        records.push(ZoneRecord {
-            ttl: if proxied { 1 } else { ttl },
-            proxied: proxied && t.is_proxiable(),
-            ..ZoneRecord::new(format!("{next:032x}"), zone.id.clone(), name, t, content)
-        });
+        let mut record = ZoneRecord::new(format!("{next:032x}"), zone.id.clone(), name, t, content);
+        record.data.ttl = if proxied { 1 } else { ttl };
+        record.data.proxied = proxied && t.is_proxiable();
+        records.push(record);
         next += 1;
     };
     for Generated {

@@ -6,6 +6,7 @@ use flaredns::filter::DomainFilter;
 use flaredns::plan::{
     self, Action, Desired, HoldReason, Plan, PlanConfig, Policy, RecordOp, SkipReason,
 };
+use flaredns::provider::cloudflare::convert::record_patch;
 use flaredns::provider::inmemory::InMemoryZones;
 use flaredns::registry::txt::{TxtRegistry, TxtRegistryConfig};
 
@@ -48,11 +49,10 @@ fn record(
     ttl: u32,
     proxied: bool,
 ) -> ZoneRecord {
-    ZoneRecord {
-        ttl,
-        proxied,
-        ..ZoneRecord::new(format!("{id:032x}"), ZONE_ID, name, t, content)
-    }
+    let mut record = ZoneRecord::new(format!("{id:032x}"), ZONE_ID, name, t, content);
+    record.data.ttl = ttl;
+    record.data.proxied = proxied;
+    record
 }
 
 fn owner_txt(id: u32, name: &str, owner: &str, resource: &str) -> ZoneRecord {
@@ -345,8 +345,8 @@ fn proxied_records_get_automatic_ttl_and_txt_is_never_proxied() {
             panic!()
         };
         match record.record_type {
-            RecordType::A => assert!(record.proxied && record.ttl == 1),
-            RecordType::Txt => assert!(!record.proxied && record.ttl == 1),
+            RecordType::A => assert!(record.data.proxied && record.data.ttl == 1),
+            RecordType::Txt => assert!(!record.data.proxied && record.data.ttl == 1),
             other => panic!("unexpected {other}"),
         }
     }
@@ -384,9 +384,9 @@ fn a_changed_target_rewrites_only_the_record() {
     let names: Vec<_> = ops(&plan)
         .iter()
         .map(|op| match op {
-            RecordOp::Create { record } => format!("+{}", record.content),
-            RecordOp::Delete { record } => format!("-{}", record.content),
-            RecordOp::Update { after, .. } => format!("~{}", after.content),
+            RecordOp::Create { record } => format!("+{}", record.data.content),
+            RecordOp::Delete { record } => format!("-{}", record.content()),
+            RecordOp::Update { after, .. } => format!("~{}", after.data.content),
         })
         .collect();
     assert_eq!(names, vec!["-192.0.2.1", "+192.0.2.2"]);
@@ -414,7 +414,7 @@ fn migrating_from_another_owner_rewrites_the_txt_only() {
     let all = ops(&plan);
     assert_eq!(all.len(), 1, "{all:#?}");
     assert!(matches!(all[0], RecordOp::Update { after, .. }
-        if after.record_type == RecordType::Txt && after.content.contains("owner=production-cluster-01")));
+        if after.record_type == RecordType::Txt && after.data.content.text().contains("owner=production-cluster-01")));
 }
 
 #[test]
@@ -494,7 +494,7 @@ fn a_legacy_txt_shared_with_an_unmanaged_record_stays() {
         300,
         false,
     );
-    mx.priority = Some(10);
+    mx.data.priority = Some(10);
     let records = vec![
         record(
             1,
@@ -525,4 +525,72 @@ fn a_legacy_txt_shared_with_an_unmanaged_record_stays() {
         vec![RecordType::A],
         "the legacy TXT must stay for the MX record"
     );
+}
+
+#[test]
+fn turning_on_the_proxy_says_what_the_record_loses() {
+    let records = v014_a(
+        1,
+        "web.example.com",
+        "192.0.2.1",
+        "production-cluster-01",
+        "ingress/default/web",
+    );
+    let mut desired = endpoint(
+        "web.example.com",
+        RecordType::A,
+        &["192.0.2.1"],
+        "ingress/default/web",
+    );
+    desired.cloudflare.proxied = Some(true);
+    let plan = run(vec![desired], records, &config());
+    let updates: Vec<_> = ops(&plan)
+        .into_iter()
+        .filter(|op| matches!(op, RecordOp::Update { .. }))
+        .collect();
+    assert_eq!(updates.len(), 1, "{updates:#?}");
+    let change = &plan.units[0].changes[0];
+    assert_eq!(change.action, Action::Update);
+    assert!(
+        change
+            .reason
+            .starts_with("TTL 300 → 1; proxied false → true;"),
+        "{}",
+        change.reason
+    );
+}
+
+#[test]
+fn per_record_settings_no_object_asks_for_are_kept() {
+    let mut records = v014_a(
+        1,
+        "web.example.com",
+        "192.0.2.1",
+        "production-cluster-01",
+        "ingress/default/web",
+    );
+    records[0]
+        .data
+        .set_settings(flaredns::record::PerRecordSettings {
+            ipv4_only: true,
+            ..Default::default()
+        });
+    let desired = endpoint(
+        "web.example.com",
+        RecordType::A,
+        &["192.0.2.1"],
+        "ingress/default/web",
+    )
+    .with_ttl(Some(300));
+    let plan = run(vec![desired.clone()], records.clone(), &config());
+    assert!(!plan.has_changes(), "{:#?}", plan.units);
+    assert_eq!(plan.in_sync_count(), 1);
+    // An update of another field keeps them, and its PATCH does not send them.
+    let plan = run(vec![desired.with_ttl(Some(600))], records, &config());
+    let RecordOp::Update { before, after } = ops(&plan)[0] else {
+        panic!("{:#?}", plan.units)
+    };
+    assert!(after.data.settings().ipv4_only);
+    let patch = record_patch(&before.data.differences(&after.data));
+    assert_eq!((patch.ttl, patch.settings), (Some(600), None));
 }

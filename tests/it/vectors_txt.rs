@@ -654,7 +654,7 @@ fn check_encrypted_zone(
         let claim = cname
             .ownership_records
             .iter()
-            .find(|o| o.record.name == name && &*o.record.content == content)
+            .find(|o| o.record.name == name && o.record.content() == content)
             .unwrap_or_else(|| panic!("{case}: {name} not listed with the CNAME"));
         assert_eq!(claim.format, TxtFormat::New, "{case}");
         assert_eq!(

@@ -13,10 +13,11 @@ use serde::Serialize;
 
 use super::batch::{Chunk, UnitPart, chunk, chunk_by_zone};
 use super::client::Client;
+use super::convert;
 use super::error::{ApiError, code};
-use super::types::{BatchRequest, RecordId, RecordPatch, RecordRequest, WithId};
+use super::types::{BatchRequest, RecordId, RecordRequest, WithId};
 use crate::endpoint::ZoneRecord;
-use crate::plan::{ChangeUnit, RecordOp, RecordSpec};
+use crate::plan::{ChangeUnit, RecordOp};
 
 /// A batch call made.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -167,7 +168,7 @@ async fn send_parts(
                 let zone: std::sync::Arc<str> = zone_id.into();
                 report
                     .written
-                    .extend(records.filter_map(|r| r.to_zone_record(&zone).ok()));
+                    .extend(records.filter_map(|r| convert::zone_record(r, &zone).ok()));
                 tracing::debug!(zone = zone_id, operations, "batch applied");
             }
             // Not a refused credential (see `is_refusal`): that refuses every
@@ -225,55 +226,13 @@ pub fn batch_request(parts: &[UnitPart<'_>]) -> BatchRequest {
                 }),
                 RecordOp::Update { before, after } => request.patches.push(WithId {
                     id: before.id.to_string(),
-                    body: patch(before, after),
+                    body: convert::record_patch(&before.data.differences(&after.data)),
                 }),
-                RecordOp::Create { record } => request.posts.push(post(record)),
+                RecordOp::Create { record } => request.posts.push(RecordRequest::from(record)),
             }
         }
     }
     request
-}
-
-fn post(spec: &RecordSpec) -> RecordRequest {
-    RecordRequest {
-        name: spec.name.clone(),
-        record_type: spec.record_type,
-        content: spec.content.clone(),
-        ttl: spec.ttl,
-        proxied: spec.proxied,
-        comment: spec.comment.clone(),
-        tags: spec.tags.clone(),
-        priority: spec.priority,
-    }
-}
-
-/// A PATCH body with only what differs.
-fn patch(before: &ZoneRecord, after: &RecordSpec) -> RecordPatch {
-    let mut patch = RecordPatch::default();
-    if *before.content != *after.content {
-        patch.content = Some(after.content.clone());
-    }
-    if before.ttl != after.ttl {
-        patch.ttl = Some(after.ttl);
-    }
-    if before.proxied != after.proxied {
-        patch.proxied = Some(after.proxied);
-    }
-    if before.comment != after.comment {
-        // An empty comment removes the comment.
-        patch.comment = Some(after.comment.clone().unwrap_or_default());
-    }
-    let mut old_tags = before.tags.clone();
-    old_tags.sort();
-    let mut new_tags = after.tags.clone();
-    new_tags.sort();
-    if old_tags != new_tags {
-        patch.tags = Some(after.tags.clone());
-    }
-    if before.priority != after.priority {
-        patch.priority = after.priority;
-    }
-    patch
 }
 
 /// The chunks a set of units would be sent in (for dry runs and reports).
@@ -285,12 +244,20 @@ pub fn plan_chunks(units: &[ChangeUnit], limit: usize) -> Vec<Chunk<'_>> {
 mod tests {
     use super::*;
     use crate::endpoint::RecordType;
+    use crate::plan::RecordSpec;
+    use crate::provider::cloudflare::types::RecordPatch;
+    use crate::record::RecordData;
+
+    fn data(content: &str, ttl: u32, proxied: bool) -> RecordData {
+        RecordData::new(content)
+            .with_ttl(ttl)
+            .with_proxied(proxied)
+            .with_comment(Some("kept".to_string()))
+    }
 
     fn record(id: &str, content: &str, ttl: u32, proxied: bool) -> ZoneRecord {
         ZoneRecord {
-            ttl,
-            proxied,
-            comment: Some("kept".to_string()),
+            data: data(content, ttl, proxied),
             ..ZoneRecord::new(id, "z", "a.example.com", RecordType::A, content)
         }
     }
@@ -299,23 +266,29 @@ mod tests {
         RecordSpec {
             name: "a.example.com".to_string(),
             record_type: RecordType::A,
-            content: content.to_string(),
-            ttl,
-            proxied,
-            comment: Some("kept".to_string()),
-            tags: Vec::new(),
-            priority: None,
+            data: data(content, ttl, proxied),
         }
     }
 
     #[test]
-    fn patches_carry_only_what_changes() {
-        let p = patch(
-            &record("1", "192.0.2.1", 300, false),
-            &spec("192.0.2.1", 1, true),
-        );
+    fn updates_patch_only_what_changes() {
+        let unit = ChangeUnit {
+            zone_id: "z".into(),
+            zone_name: "example.com".into(),
+            name: "a.example.com".into(),
+            set_identifier: String::new(),
+            changes: Vec::new(),
+            operations: vec![RecordOp::Update {
+                before: Box::new(record("1", "192.0.2.1", 300, false)),
+                after: spec("192.0.2.1", 1, true),
+            }],
+        };
+        let parts = vec![UnitPart {
+            unit: &unit,
+            range: 0..1,
+        }];
         assert_eq!(
-            p,
+            batch_request(&parts).patches[0].body,
             RecordPatch {
                 ttl: Some(1),
                 proxied: Some(true),
@@ -367,18 +340,26 @@ mod wire_golden {
 
     use super::*;
     use crate::endpoint::RecordType;
+    use crate::plan::RecordSpec;
+    use crate::provider::cloudflare::types::RecordPatch;
+    use crate::record::RecordData;
 
     fn desired(record_type: RecordType, content: &str) -> RecordSpec {
         RecordSpec {
             name: "web.example.com".to_string(),
             record_type,
-            content: content.to_string(),
-            ttl: 1,
-            proxied: false,
-            comment: None,
-            tags: Vec::new(),
-            priority: None,
+            data: RecordData::new(content),
         }
+    }
+
+    /// The POST body the client sends for a record.
+    fn post(spec: &RecordSpec) -> RecordRequest {
+        convert::record_request(&spec.name, spec.record_type, &spec.data)
+    }
+
+    /// The PATCH body the client sends to turn `before` into `after`.
+    fn patch(before: &ZoneRecord, after: &RecordSpec) -> RecordPatch {
+        convert::record_patch(&before.data.differences(&after.data))
     }
 
     fn current(id: &str, record_type: RecordType, content: &str) -> ZoneRecord {
@@ -401,13 +382,13 @@ mod wire_golden {
                 "proxied": false
             })
         );
-        let full = RecordSpec {
-            ttl: 300,
-            proxied: true,
-            comment: Some("managed by flaredns".to_string()),
-            tags: vec!["team:dns".to_string()],
-            ..desired(RecordType::A, "192.0.2.1")
-        };
+        let mut full = desired(RecordType::A, "192.0.2.1");
+        full.data = full
+            .data
+            .with_ttl(300)
+            .with_proxied(true)
+            .with_comment(Some("managed by flaredns".to_string()))
+            .with_tags(vec!["team:dns".to_string()]);
         assert_eq!(
             body(post(&full)),
             json!({
@@ -420,10 +401,8 @@ mod wire_golden {
                 "tags": ["team:dns"]
             })
         );
-        let mx = RecordSpec {
-            priority: Some(10),
-            ..desired(RecordType::Mx, "mail.example.com")
-        };
+        let mut mx = desired(RecordType::Mx, "mail.example.com");
+        mx.data = mx.data.with_priority(Some(10));
         assert_eq!(
             body(post(&mx)),
             json!({
@@ -440,32 +419,23 @@ mod wire_golden {
     #[test]
     fn a_patch_body_sends_only_what_differs() {
         let before = current("1", RecordType::A, "192.0.2.1");
-        let after = RecordSpec {
-            ttl: 300,
-            proxied: true,
-            ..desired(RecordType::A, "192.0.2.9")
-        };
+        let mut after = desired(RecordType::A, "192.0.2.9");
+        after.data = after.data.with_ttl(300).with_proxied(true);
         assert_eq!(
             body(patch(&before, &after)),
             json!({"content": "192.0.2.9", "ttl": 300, "proxied": true})
         );
-        let commented = ZoneRecord {
-            comment: Some("old".to_string()),
-            tags: vec!["team:web".to_string()],
-            ..current("1", RecordType::A, "192.0.2.1")
-        };
-        let uncommented = RecordSpec {
-            tags: vec!["team:dns".to_string()],
-            ..desired(RecordType::A, "192.0.2.1")
-        };
+        let mut commented = current("1", RecordType::A, "192.0.2.1");
+        commented.data.set_comment(Some("old".to_string()));
+        commented.data.set_tags(vec!["team:web".to_string()]);
+        let mut uncommented = desired(RecordType::A, "192.0.2.1");
+        uncommented.data.set_tags(vec!["team:dns".to_string()]);
         assert_eq!(
             body(patch(&commented, &uncommented)),
             json!({"comment": "", "tags": ["team:dns"]})
         );
-        let mx = RecordSpec {
-            priority: Some(20),
-            ..desired(RecordType::Mx, "mail.example.com")
-        };
+        let mut mx = desired(RecordType::Mx, "mail.example.com");
+        mx.data = mx.data.with_priority(Some(20));
         assert_eq!(
             body(patch(
                 &current("2", RecordType::Mx, "mail.example.com"),

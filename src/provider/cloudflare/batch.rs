@@ -167,12 +167,7 @@ mod tests {
                     record: RecordSpec {
                         name: name.to_string(),
                         record_type: RecordType::A,
-                        content: format!("10.0.0.{i}"),
-                        ttl: 1,
-                        proxied: false,
-                        comment: None,
-                        tags: Vec::new(),
-                        priority: None,
+                        data: crate::record::RecordData::new(format!("10.0.0.{i}")),
                     },
                 })
                 .collect(),

@@ -20,7 +20,7 @@ use url::Url;
 
 use super::error::ApiError;
 use super::ratelimit::{Limiter, RateLimitConfig, parse_ratelimit_header, parse_retry_after};
-use super::types::{BatchRequest, BatchResponse, Envelope, ListedRecord, TokenVerify, Zone};
+use super::types::{BatchRequest, BatchResponse, Envelope, ReadRecord, TokenVerify, Zone};
 use crate::config::CloudflareCredentials;
 use crate::sync::lock;
 use crate::telemetry::metrics::{CloudflareMetrics, RequestLabels};
@@ -295,7 +295,7 @@ impl Client {
         &self,
         zone_id: &str,
         per_page: u32,
-        mut each_page: impl FnMut(Vec<ListedRecord>, u64),
+        mut each_page: impl FnMut(Vec<ReadRecord>, u64),
     ) -> Result<(), ApiError> {
         let path = format!("/zones/{zone_id}/dns_records");
         let mut page = 1u64;
@@ -304,7 +304,7 @@ impl Client {
                 ("page", page.to_string()),
                 ("per_page", per_page.max(1).to_string()),
             ];
-            let envelope: Envelope<Vec<ListedRecord>> = self
+            let envelope: Envelope<Vec<ReadRecord>> = self
                 .send(CallKind::List, Method::GET, &path, &query, None::<&()>)
                 .await?;
             let (pages, total) = envelope
@@ -324,9 +324,9 @@ impl Client {
         &self,
         zone_id: &str,
         batch: &BatchRequest,
-    ) -> Result<BatchResponse, ApiError> {
+    ) -> Result<BatchResponse<ReadRecord>, ApiError> {
         let path = format!("/zones/{zone_id}/dns_records/batch");
-        let envelope: Envelope<BatchResponse> = self
+        let envelope: Envelope<BatchResponse<ReadRecord>> = self
             .send(CallKind::Batch, Method::POST, &path, &[], Some(batch))
             .await?;
         Ok(envelope.result.unwrap_or_default())

@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod batch;
 pub mod client;
+pub mod convert;
 pub mod error;
 pub mod ratelimit;
 pub mod store;
@@ -141,7 +142,7 @@ impl Cloudflare {
                 .list_records(&zone.id, self.settings.records_per_page, |page, _| {
                     let mut records = Vec::with_capacity(page.len());
                     for listed in page {
-                        match listed.into_zone_record(&zone_id) {
+                        match convert::zone_record(listed, &zone_id) {
                             Ok(record) => records.push(record),
                             Err(_) => unsupported += 1,
                         }

@@ -7,18 +7,14 @@
 //! over time and drops legacy ones (`zone_id`, `zone_name`). Request types are
 //! strict and typed ([`RecordType`]).
 //!
-//! [`parse_record_list`] reads a zone's records as users save them from the live
-//! API, for `flaredns plan --zone-file`.
-
-use std::sync::Arc;
+//! Wire structs only: conversion to and from flaredns's own types is in
+//! `convert`.
 
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::Value;
 
-use crate::endpoint::{RecordType, ZoneRecord, normalize_owned_name};
-
-/// The TTL Cloudflare uses for "automatic".
-pub const AUTO_TTL: u32 = 1;
+use crate::endpoint::RecordType;
+pub use crate::record::AUTO_TTL;
 
 fn auto_ttl() -> u32 {
     AUTO_TTL
@@ -253,10 +249,9 @@ pub struct ZoneOwner {
     pub owner_type: Option<String>,
 }
 
-/// A DNS record as the API returns it.
-///
-/// The type stays a string so that a zone holding a record of a type flaredns does
-/// not know still parses; [`DnsRecord::to_zone_record`] sorts those out.
+/// A DNS record as the API returns it, every field: what the sandbox stores and
+/// answers. The client reads records as [`ReadRecord`]s, which skip what
+/// flaredns does not use.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DnsRecord {
     pub id: String,
@@ -308,42 +303,16 @@ pub struct RecordSettings {
     pub flatten_cname: Option<bool>,
 }
 
-/// A record whose type flaredns does not manage; it is left out of the zone's
-/// records and reported.
-#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("record {id} ({name}) has type {record_type:?}, which flaredns does not manage")]
-pub struct UnsupportedRecord {
-    pub id: String,
-    pub name: String,
-    pub record_type: String,
-}
-
-impl DnsRecord {
-    /// The record in flaredns's vocabulary: name normalised, type parsed, an empty
-    /// comment read as no comment. `zone_id` is the zone the record was listed
-    /// from (the record's own `zone_id` is legacy and often absent).
-    pub fn to_zone_record(&self, zone_id: &Arc<str>) -> Result<ZoneRecord, UnsupportedRecord> {
-        ListedRecord {
-            id: self.id.clone(),
-            name: self.name.clone(),
-            record_type: self.record_type.clone(),
-            content: self.content.clone(),
-            ttl: self.ttl,
-            proxied: self.proxied,
-            comment: self.comment.clone(),
-            tags: self.tags.clone(),
-            priority: self.priority,
-        }
-        .into_zone_record(zone_id)
-    }
-}
-
-/// A DNS record as a listing reads it: only the fields a [`ZoneRecord`] keeps.
-/// The rest of the API's record (`meta`, `data`, timestamps, settings) is
-/// skipped while parsing instead of being built and dropped, which halves the
-/// memory a page of a large zone takes.
+/// A DNS record as the client reads it, from a listing, a batch result or a
+/// saved zone file: only the fields a [`crate::endpoint::ZoneRecord`] keeps.
+/// The rest of the API's record (`meta`, timestamps, `proxiable`) is skipped
+/// while parsing instead of being built and dropped, which halves the memory a
+/// page of a large zone takes.
+///
+/// The type stays a string so that a zone holding a record of a type flaredns
+/// does not know still parses; the conversion sorts those out.
 #[derive(Clone, Debug, PartialEq, Deserialize)]
-pub struct ListedRecord {
+pub struct ReadRecord {
     pub id: String,
     pub name: String,
     #[serde(rename = "type")]
@@ -354,54 +323,19 @@ pub struct ListedRecord {
     pub ttl: u32,
     #[serde(default)]
     pub proxied: bool,
+    /// `null` and a missing comment both mean "no comment".
     #[serde(default)]
     pub comment: Option<String>,
     #[serde(default, deserialize_with = "null_as_default")]
     pub tags: Vec<String>,
     #[serde(default)]
     pub priority: Option<u16>,
-}
-
-impl ListedRecord {
-    /// [`DnsRecord::to_zone_record`], moving the strings instead of copying them.
-    pub fn into_zone_record(self, zone_id: &Arc<str>) -> Result<ZoneRecord, UnsupportedRecord> {
-        let Ok(record_type) = self.record_type.parse::<RecordType>() else {
-            return Err(UnsupportedRecord {
-                id: self.id,
-                name: self.name,
-                record_type: self.record_type,
-            });
-        };
-        Ok(ZoneRecord {
-            id: self.id.into_boxed_str(),
-            zone_id: Arc::clone(zone_id),
-            name: normalize_owned_name(self.name),
-            record_type,
-            content: self.content.into_boxed_str(),
-            ttl: self.ttl,
-            proxied: self.proxied,
-            comment: self.comment.filter(|c| !c.is_empty()),
-            tags: self.tags,
-            priority: self.priority,
-        })
-    }
-}
-
-/// Converts a zone's records, keeping the ones flaredns cannot manage apart.
-pub fn zone_records(
-    records: &[DnsRecord],
-    zone_id: &str,
-) -> (Vec<ZoneRecord>, Vec<UnsupportedRecord>) {
-    let zone_id: Arc<str> = zone_id.into();
-    let mut known = Vec::with_capacity(records.len());
-    let mut unknown = Vec::new();
-    for record in records {
-        match record.to_zone_record(&zone_id) {
-            Ok(r) => known.push(r),
-            Err(e) => unknown.push(e),
-        }
-    }
-    (known, unknown)
+    /// Structured content of CAA, SRV, LOC, … records (boxed: most records
+    /// have none, and a page holds thousands).
+    #[serde(default)]
+    pub data: Option<Box<Value>>,
+    #[serde(default)]
+    pub settings: Option<RecordSettings>,
 }
 
 /// The body of `POST /dns_records` and `PUT /dns_records/{id}`, and of batch
@@ -428,6 +362,12 @@ pub struct RecordRequest {
     pub tags: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<u16>,
+    /// Structured content, for the types that use it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Value>,
+    /// Left out when every setting is off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<RecordSettings>,
 }
 
 impl RecordRequest {
@@ -443,21 +383,8 @@ impl RecordRequest {
             comment: None,
             tags: Vec::new(),
             priority: None,
-        }
-    }
-}
-
-impl From<&ZoneRecord> for RecordRequest {
-    fn from(r: &ZoneRecord) -> Self {
-        RecordRequest {
-            name: r.name.clone(),
-            record_type: r.record_type,
-            content: r.content.to_string(),
-            ttl: r.ttl,
-            proxied: r.proxied,
-            comment: r.comment.clone(),
-            tags: r.tags.clone(),
-            priority: r.priority,
+            data: None,
+            settings: None,
         }
     }
 }
@@ -482,6 +409,11 @@ pub struct RecordPatch {
     pub tags: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub priority: Option<u16>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Value>,
+    /// Only the settings that change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub settings: Option<RecordSettings>,
 }
 
 /// A record id, as batch `deletes` carry it (and as `DELETE` returns it).
@@ -547,17 +479,30 @@ impl BatchRequest {
 }
 
 /// The `result` of a batch: the full records each list touched, in request order
-/// (deleted records as they were; posts with their new ids).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct BatchResponse {
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub deletes: Vec<DnsRecord>,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub patches: Vec<DnsRecord>,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub puts: Vec<DnsRecord>,
-    #[serde(default, deserialize_with = "null_as_default")]
-    pub posts: Vec<DnsRecord>,
+/// (deleted records as they were; posts with their new ids). The sandbox
+/// answers with [`DnsRecord`]s; the client reads [`ReadRecord`]s.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(bound(deserialize = "R: Deserialize<'de>"))]
+pub struct BatchResponse<R = DnsRecord> {
+    #[serde(default = "Vec::new", deserialize_with = "null_as_default")]
+    pub deletes: Vec<R>,
+    #[serde(default = "Vec::new", deserialize_with = "null_as_default")]
+    pub patches: Vec<R>,
+    #[serde(default = "Vec::new", deserialize_with = "null_as_default")]
+    pub puts: Vec<R>,
+    #[serde(default = "Vec::new", deserialize_with = "null_as_default")]
+    pub posts: Vec<R>,
+}
+
+impl<R> Default for BatchResponse<R> {
+    fn default() -> Self {
+        BatchResponse {
+            deletes: Vec::new(),
+            patches: Vec::new(),
+            puts: Vec::new(),
+            posts: Vec::new(),
+        }
+    }
 }
 
 /// The `result` of `GET /user/tokens/verify`.
@@ -580,204 +525,9 @@ pub enum TokenStatus {
     Expired,
 }
 
-/// Why a saved zone file cannot be read.
-#[derive(Debug, thiserror::Error)]
-pub enum RecordListError {
-    #[error("the zone file is not valid JSON: {0}")]
-    Syntax(#[source] serde_json::Error),
-    #[error(
-        "the zone file must hold a list-records response, an array of them, or an array of records; found {0}"
-    )]
-    Shape(&'static str),
-    #[error("the zone file does not match the Cloudflare record format at {path}: {source}")]
-    Format {
-        path: String,
-        #[source]
-        source: serde_json::Error,
-    },
-    #[error("the response at {at} reports a failure: {errors}")]
-    Failure { at: String, errors: String },
-    #[error("the response at {at} has no result")]
-    NoResult { at: String },
-}
-
-/// Reads a zone's records from a file holding what the live API returned, in any
-/// of three shapes: one list-records response envelope, an array of such
-/// envelopes (several pages), or the bare `result` array.
-pub fn parse_record_list(json: &str) -> Result<Vec<DnsRecord>, RecordListError> {
-    let value: Value = serde_json::from_str(json).map_err(RecordListError::Syntax)?;
-    match &value {
-        Value::Object(_) => records_of(from_value(value)?, "the top level"),
-        Value::Array(items) => {
-            let envelopes = items.first().is_some_and(|first| {
-                first.get("result").is_some() || first.get("success").is_some()
-            });
-            if !envelopes {
-                return from_value(value);
-            }
-            let pages: Vec<Envelope<Vec<DnsRecord>>> = from_value(value)?;
-            let mut records = Vec::new();
-            for (i, page) in pages.into_iter().enumerate() {
-                records.extend(records_of(page, &format!("[{i}]"))?);
-            }
-            Ok(records)
-        }
-        Value::Null => Err(RecordListError::Shape("null")),
-        Value::Bool(_) => Err(RecordListError::Shape("a boolean")),
-        Value::Number(_) => Err(RecordListError::Shape("a number")),
-        Value::String(_) => Err(RecordListError::Shape("a string")),
-    }
-}
-
-/// Deserialises with the path of the first mismatch in the error.
-fn from_value<T: serde::de::DeserializeOwned>(value: Value) -> Result<T, RecordListError> {
-    serde_path_to_error::deserialize(value).map_err(|e| RecordListError::Format {
-        path: e.path().to_string(),
-        source: e.into_inner(),
-    })
-}
-
-fn records_of(
-    envelope: Envelope<Vec<DnsRecord>>,
-    at: &str,
-) -> Result<Vec<DnsRecord>, RecordListError> {
-    if !envelope.success {
-        let errors = envelope
-            .errors
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("; ");
-        return Err(RecordListError::Failure {
-            at: at.to_string(),
-            errors,
-        });
-    }
-    envelope
-        .result
-        .ok_or_else(|| RecordListError::NoResult { at: at.to_string() })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const RECORD: &str = r#"{
-        "id": "023e105f4ecef8ad9ca31a8372d0c353",
-        "name": "WWW.Example.com",
-        "type": "A",
-        "content": "198.51.100.4",
-        "ttl": 1,
-        "proxied": true,
-        "proxiable": true,
-        "comment": null,
-        "tags": [],
-        "created_on": "2014-01-01T05:20:00.12345Z",
-        "modified_on": "2014-01-01T05:20:00.12345Z",
-        "meta": {"auto_added": false},
-        "settings": {},
-        "locked": false,
-        "something_new": {"nested": true}
-    }"#;
-
-    fn record_value() -> Value {
-        serde_json::from_str(RECORD).unwrap()
-    }
-
-    #[test]
-    fn records_parse_tolerantly_and_convert() {
-        let record: DnsRecord = serde_json::from_str(RECORD).unwrap();
-        assert_eq!(record.comment, None);
-        assert_eq!(record.settings, Some(RecordSettings::default()));
-        let zr = record.to_zone_record(&"zone1".into()).unwrap();
-        assert_eq!(zr.name, "www.example.com");
-        assert_eq!(zr.record_type, RecordType::A);
-        assert_eq!(&*zr.zone_id, "zone1");
-        assert!(zr.proxied);
-        assert_eq!(zr.ttl, 1);
-    }
-
-    #[test]
-    fn missing_comment_and_empty_comment_mean_none() {
-        let mut v = record_value();
-        v.as_object_mut().unwrap().remove("comment");
-        let record: DnsRecord = serde_json::from_value(v.clone()).unwrap();
-        assert_eq!(record.comment, None);
-        v["comment"] = Value::String(String::new());
-        let record: DnsRecord = serde_json::from_value(v).unwrap();
-        assert_eq!(record.to_zone_record(&"z".into()).unwrap().comment, None);
-    }
-
-    #[test]
-    fn unknown_types_are_kept_apart_with_an_error() {
-        let mut other = record_value();
-        other["type"] = Value::String("FUTURE".into());
-        other["id"] = Value::String("b".repeat(32));
-        let records: Vec<DnsRecord> =
-            serde_json::from_value(Value::Array(vec![record_value(), other])).unwrap();
-        let (known, unknown) = zone_records(&records, "z");
-        assert_eq!(known.len(), 1);
-        assert_eq!(
-            unknown,
-            vec![UnsupportedRecord {
-                id: "b".repeat(32),
-                name: "WWW.Example.com".into(),
-                record_type: "FUTURE".into(),
-            }]
-        );
-    }
-
-    #[test]
-    fn record_list_accepts_three_shapes() {
-        let bare = format!("[{RECORD}]");
-        let envelope = format!(
-            r#"{{"success":true,"errors":[],"messages":[],"result":[{RECORD}],
-                "result_info":{{"page":1,"per_page":100,"count":1,"total_count":1,"total_pages":1}}}}"#
-        );
-        let pages = format!("[{envelope}, {envelope}]");
-        assert_eq!(parse_record_list(&bare).unwrap().len(), 1);
-        assert_eq!(parse_record_list(&envelope).unwrap().len(), 1);
-        assert_eq!(parse_record_list(&pages).unwrap().len(), 2);
-        assert_eq!(parse_record_list("[]").unwrap().len(), 0);
-    }
-
-    #[test]
-    fn record_list_errors_name_the_position() {
-        let mut bad = record_value();
-        bad["ttl"] = Value::String("auto".into());
-        let envelope = serde_json::json!({
-            "success": true, "errors": [], "messages": [], "result": [record_value(), bad]
-        });
-        let pages = Value::Array(vec![envelope.clone(), envelope]).to_string();
-        let err = parse_record_list(&pages).unwrap_err();
-        match &err {
-            RecordListError::Format { path, .. } => assert_eq!(path, "[0].result[1].ttl"),
-            other => panic!("unexpected error {other}"),
-        }
-        assert!(matches!(
-            parse_record_list("{\"success\": true"),
-            Err(RecordListError::Syntax(_))
-        ));
-        assert!(matches!(
-            parse_record_list("42"),
-            Err(RecordListError::Shape("a number"))
-        ));
-    }
-
-    #[test]
-    fn record_list_reports_failed_and_empty_pages() {
-        let failed = r#"{"success":false,"errors":[{"code":9109,"message":"Invalid access token"}],"messages":[],"result":null}"#;
-        let err = parse_record_list(failed).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "the response at the top level reports a failure: Invalid access token (9109)"
-        );
-        let empty = r#"[{"success":true,"errors":[],"messages":[],"result":null}]"#;
-        assert!(matches!(
-            parse_record_list(empty),
-            Err(RecordListError::NoResult { at }) if at == "[0]"
-        ));
-    }
 
     #[test]
     fn envelopes_serialise_as_the_api_does() {
@@ -837,18 +587,6 @@ mod tests {
         .unwrap();
         assert_eq!(put.body.ttl, AUTO_TTL);
         assert_eq!(put.body.record_type, RecordType::Txt);
-    }
-
-    #[test]
-    fn record_requests_round_trip_from_zone_records() {
-        let record: DnsRecord = serde_json::from_str(RECORD).unwrap();
-        let zr = record.to_zone_record(&"z".into()).unwrap();
-        let request = RecordRequest::from(&zr);
-        assert_eq!(
-            serde_json::to_value(&request).unwrap(),
-            serde_json::json!({"name": "www.example.com", "type": "A",
-                               "content": "198.51.100.4", "ttl": 1, "proxied": true})
-        );
     }
 
     #[test]

@@ -41,7 +41,7 @@ pub(super) fn resolve<'z>(
     let mut groups: BTreeMap<GroupKey<'z>, Vec<&'z ZoneRecord>> = BTreeMap::new();
     for record in records {
         if record.record_type == RecordType::Txt
-            && let Ok(labels) = registry.decode_labels(&record.content)
+            && let Ok(labels) = registry.decode_labels(record.content())
         {
             let (name, record_type) = registry
                 .name_mapper()
@@ -68,7 +68,7 @@ pub(super) fn resolve<'z>(
     // A fixed order makes the outcome independent of the order the provider lists.
     claims.sort_by(|a, b| {
         let (a, b) = (a.record.record, b.record.record);
-        (&a.name, &a.content, &a.id).cmp(&(&b.name, &b.content, &b.id))
+        (&a.name, a.content(), &a.id).cmp(&(&b.name, b.content(), &b.id))
     });
     // Names and records apart, so that the index can borrow the names while
     // endpoints take the records. The last endpoint a record claims takes it;
@@ -217,9 +217,9 @@ fn group(
     mut records: Vec<&ZoneRecord>,
     labels: Labels,
 ) -> Option<(Endpoint, Vec<&ZoneRecord>)> {
-    records.sort_by_cached_key(|r| (r.normalized_content(), r.content.clone(), r.id.clone()));
+    records.sort_by_cached_key(|r| (r.normalized_content(), r.content().to_owned(), r.id.clone()));
     let first = records.first()?;
-    let mut tags = first.tags.clone();
+    let mut tags = first.data.tags().to_vec();
     tags.sort();
     tags.dedup();
     let endpoint = Endpoint {
@@ -227,11 +227,11 @@ fn group(
         record_type: key.record_type,
         set_identifier: key.set_identifier,
         targets: sort_targets(records.iter().map(|r| r.normalized_content()).collect()),
-        ttl: Some(first.ttl),
+        ttl: Some(first.data.ttl),
         labels,
         cloudflare: CloudflareProps {
-            proxied: Some(first.proxied),
-            comment: first.comment.clone(),
+            proxied: Some(first.data.proxied),
+            comment: first.data.comment().map(str::to_string),
             tags,
         },
         provider_specific: Vec::new(),
@@ -278,12 +278,16 @@ mod tests {
     #[test]
     fn records_group_into_sorted_endpoints() {
         let mut second = record("2", "web.example.com", RecordType::A, "192.0.2.2");
-        second.ttl = 300;
-        second.proxied = true;
-        second.comment = Some("second".to_string());
+        second.data.ttl = 300;
+        second.data.proxied = true;
+        second.data.set_comment(Some("second".to_string()));
         let mut first = record("1", "Web.Example.com", RecordType::A, "192.0.2.1");
-        first.ttl = 120;
-        first.tags = vec!["b:1".to_string(), "a:1".to_string(), "b:1".to_string()];
+        first.data.ttl = 120;
+        first.data.set_tags(vec![
+            "b:1".to_string(),
+            "a:1".to_string(),
+            "b:1".to_string(),
+        ]);
         let zone_records = vec![
             second,
             record("3", "web.example.com", RecordType::Aaaa, "2001:DB8::1"),
@@ -518,7 +522,7 @@ mod tests {
         let state = r.resolve(&zone_records);
         let web = find(&state, "web.example.com", RecordType::A);
         assert_eq!(web.ownership, Ownership::Owned);
-        assert_eq!(*web.ownership_records[0].record.content, *txt.content);
+        assert_eq!(web.ownership_records[0].record.content(), txt.content);
         assert!(
             web.ownership_records[0]
                 .labels
