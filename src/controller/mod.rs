@@ -491,7 +491,7 @@ impl Reconciler {
             let current = zone.resolve(&self.registry, slice);
             let desired = self
                 .state
-                .desired_where(|name| zone.plans(&self.registry, slice, name));
+                .desired_in_slice(slicing, slice, |name| slicing.of_name(&self.registry, name));
             summary.add_current(&current);
             summary.add_desired(&desired);
             let plan = plan::compute(desired, &current, &self.registry, &self.plan_config);
