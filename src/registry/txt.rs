@@ -247,6 +247,15 @@ impl TxtRegistry {
         labels::parse_labels(content)
     }
 
+    /// Whether a TXT content is an ownership record's ([`Self::decode_labels`]
+    /// would succeed); without a key, the labels are not built.
+    pub fn is_ownership_value(&self, content: &str) -> bool {
+        if self.key.is_some() {
+            return self.decode_labels(content).is_ok();
+        }
+        labels::is_heritage(content)
+    }
+
     /// The content an ownership TXT record should have for `labels`. When the
     /// existing record already says the same (ignoring any nonce), its content is
     /// returned byte for byte, so that an unchanged label set is never rewritten:

@@ -160,8 +160,7 @@ pub(super) fn survey<'z>(
     let mut claims: Vec<(String, Option<RecordType>, &'z ZoneRecord)> = Vec::new();
     for record in records {
         let name = normalized_name(&record.name);
-        if record.record_type == RecordType::Txt && registry.decode_labels(&record.content).is_ok()
-        {
+        if record.record_type == RecordType::Txt && registry.is_ownership_value(&record.content) {
             let (speaks_for, record_type) = mapper.parse_txt_name(&name);
             if speaks_for.is_empty() {
                 place(record, &mapper.lookup_name(&name));
