@@ -373,7 +373,7 @@ pub fn compute(
     let context = diff::Context {
         registry,
         config,
-        dangling: &current.dangling_ownership,
+        dangling: diff::dangling_by_name(&current.dangling_ownership),
         held_resources: &desired.held_resources,
         claims: diff::count_claims(current),
     };

@@ -71,7 +71,7 @@ pub enum Consequence {
 }
 
 /// One thing flaredns could not use, naming the object and the field.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct Problem {
     pub object: ObjectRef,
     /// The field or annotation key, e.g. `metadata.annotations["external-dns.alpha.kubernetes.io/ttl"]`

@@ -17,6 +17,7 @@ mod stored;
 
 use self::stored::StoredEndpoint;
 use crate::endpoint::Endpoint;
+use crate::plan::slices::Slicing;
 use crate::plan::{Desired, HoldReason};
 use crate::problem::{Consequence, Problem};
 use crate::source::{SourceKind, SourceOutput};
@@ -170,16 +171,28 @@ impl State {
 
     /// The endpoints to plan, with the objects whose records must be held.
     pub fn desired(&self) -> Desired {
-        self.desired_where(|_| true)
+        self.desired_picking(|_| true)
     }
 
-    /// The endpoints `wanted` picks, with every object whose records must be
-    /// held: a pass plans a zone part by part, and copies one part at a time.
-    pub fn desired_where(&self, wanted: impl Fn(&str) -> bool) -> Desired {
+    /// The endpoints of slice `slice`, with every object whose records must
+    /// be held: a pass plans a zone slice by slice, and copies one slice at a
+    /// time. Each endpoint's slice is found from the hash the state keeps;
+    /// `slice_of_name` gives the slice of a name that is not its own lookup
+    /// name (a wildcard).
+    pub fn desired_in_slice(
+        &self,
+        slicing: Slicing,
+        slice: u64,
+        slice_of_name: impl Fn(&str) -> u64,
+    ) -> Desired {
+        self.desired_picking(|e| e.slice(slicing, &slice_of_name) == slice)
+    }
+
+    fn desired_picking(&self, wanted: impl Fn(&StoredEndpoint) -> bool) -> Desired {
         let objects = lock(&self.objects);
         let mut desired = Desired::default();
         for (key, entry) in objects.iter() {
-            let mut picked = entry.endpoints.iter().filter(|e| wanted(&e.dns_name));
+            let mut picked = entry.endpoints.iter().filter(|e| wanted(e));
             if let Some(first) = picked.next() {
                 let resource = key.resource_label();
                 desired.endpoints.push(first.restore(&resource));

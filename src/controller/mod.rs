@@ -581,7 +581,8 @@ impl DesiredSource for State {
         registry: &TxtRegistry,
         slice: u64,
     ) -> crate::plan::Desired {
-        self.desired_where(|name| zone.plans(registry, slice, name))
+        let slicing = zone.slicing();
+        self.desired_in_slice(slicing, slice, |name| slicing.of_name(registry, name))
     }
 }
 

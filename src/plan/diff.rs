@@ -96,13 +96,26 @@ pub fn current_rows<'a, 'z>(
 pub struct Context<'a> {
     pub registry: &'a TxtRegistry,
     pub config: &'a PlanConfig,
-    /// Heritage TXT records that claim no existing record.
-    pub dangling: &'a [OwnershipRecord<'a>],
+    /// Heritage TXT records that claim no existing record, by name: the
+    /// first of each name in the registry's order (see [`dangling_by_name`]).
+    pub dangling: HashMap<&'a str, &'a OwnershipRecord<'a>>,
     /// Objects whose published records must not be deleted (see `plan::Desired`).
     pub held_resources: &'a BTreeMap<String, HoldReason>,
     /// How many endpoints of the whole zone each ownership record claims (a
     /// legacy TXT record claims every type at its name but AAAA), by record id.
     pub claims: HashMap<&'a str, usize>,
+}
+
+/// The ownership records that claim nothing, by name, the first of each
+/// name kept: every new record looks its ownership record name up once.
+pub fn dangling_by_name<'a>(
+    dangling: &'a [OwnershipRecord<'a>],
+) -> HashMap<&'a str, &'a OwnershipRecord<'a>> {
+    let mut by_name = HashMap::with_capacity(dangling.len());
+    for record in dangling {
+        by_name.entry(record.record.name.as_str()).or_insert(record);
+    }
+    by_name
 }
 
 /// Counts, for every ownership record, the endpoints that rely on it.
@@ -290,7 +303,7 @@ impl Context<'_> {
                 return;
             }
             for txt in txts {
-                match self.dangling.iter().find(|o| o.record.name == txt.name) {
+                match self.dangling.get(txt.name.as_str()).copied() {
                     Some(o)
                         if o.labels.get(label::OWNER).map(String::as_str)
                             == Some(self.registry.owner_id()) =>

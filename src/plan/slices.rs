@@ -15,7 +15,13 @@
 //! of ours found by its TXT name, and a TXT name does not always read back to
 //! the name it was made for (`--txt-prefix=%{record_type}` without a
 //! separator). Every slice therefore plans with the ownership records that
-//! claim nothing anywhere in the zone.
+//! claim nothing anywhere in the zone and whose name a name of the slice would
+//! give its ownership record.
+//!
+//! A pass stays linear in the zone: the zone is read once to group its records
+//! by slice and to find those leftover records ([`TxtRegistry::survey`]), each
+//! slice is resolved once, and the desired state keeps the hash each
+//! endpoint's slice is chosen by ([`key_hash`]).
 
 use std::hash::{DefaultHasher, Hash, Hasher};
 
@@ -24,9 +30,18 @@ use crate::registry::txt::TxtRegistry;
 use crate::registry::{CurrentState, OwnershipRecord};
 
 /// Names a slice holds by default (`--plan-slice-size`): large enough that the
-/// per-slice work (a scan of the zone and of the desired state) stays small
-/// next to the planning, small enough that a slice takes a megabyte or two.
+/// per-slice work stays small next to the planning, small enough that a slice
+/// takes a megabyte or two.
 pub const DEFAULT_SLICE_NAMES: usize = 1_000;
+
+/// The hash a slice is chosen by, of a key (see [`TxtRegistry::resolve_key`]).
+/// Fixed-key: a key hashes the same every time, so that the desired state can
+/// keep it.
+pub fn key_hash(key: &str) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    key.hash(&mut hasher);
+    hasher.finish()
+}
 
 /// How a pass splits the names of a zone.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -53,10 +68,12 @@ impl Slicing {
         if self.count == 1 {
             return 0;
         }
-        // A fixed-key hash: a key falls in the same slice every time.
-        let mut hasher = DefaultHasher::new();
-        key.hash(&mut hasher);
-        hasher.finish() % self.count
+        self.of_hash(key_hash(key))
+    }
+
+    /// The slice of a key by its [`key_hash`].
+    pub fn of_hash(&self, hash: u64) -> u64 {
+        hash % self.count
     }
 
     /// The slice of a zone record.
@@ -76,14 +93,20 @@ impl Slicing {
     }
 }
 
-/// A zone read for planning slice by slice: which slice each record falls in,
-/// and the ownership records that claim nothing in any slice.
+/// A zone read for planning slice by slice: its records grouped by slice, and
+/// the ownership records that claim nothing in any slice, each offered to the
+/// slices whose new records could reuse it. Built in one reading of the zone
+/// ([`TxtRegistry::survey`]); each slice is then resolved once.
 pub struct SlicedZone<'z> {
     slicing: Slicing,
-    records: Vec<&'z ZoneRecord>,
-    /// The slice of each record, in order (empty with one slice).
-    slice_of_record: Vec<u64>,
+    /// The records of each slice.
+    slices: Vec<Vec<&'z ZoneRecord>>,
+    /// With more than one slice: every ownership record that claims nothing,
+    /// in the order a resolve of the whole zone lists them.
     dangling: Vec<OwnershipRecord<'z>>,
+    /// For each slice, the dangling records (indices, in order) whose name is
+    /// the ownership record name of some name in the slice.
+    dangling_of: Vec<Vec<usize>>,
 }
 
 impl<'z> SlicedZone<'z> {
@@ -92,24 +115,41 @@ impl<'z> SlicedZone<'z> {
         records: impl IntoIterator<Item = &'z ZoneRecord>,
         slicing: Slicing,
     ) -> Self {
-        let mut zone = SlicedZone {
-            slicing,
-            records: records.into_iter().collect(),
-            slice_of_record: Vec::new(),
-            dangling: Vec::new(),
-        };
-        if slicing.count() > 1 {
-            zone.slice_of_record = zone
-                .records
-                .iter()
-                .map(|r| slicing.of_record(registry, r))
-                .collect();
-            let dangling: Vec<_> = (0..slicing.count())
-                .flat_map(|k| registry.resolve(zone.records_of(k)).dangling_ownership)
-                .collect();
-            zone.dangling = dangling;
+        let count = slicing.count() as usize;
+        if count == 1 {
+            // One resolve of the whole zone finds the dangling records itself.
+            return SlicedZone {
+                slicing,
+                slices: vec![records.into_iter().collect()],
+                dangling: Vec::new(),
+                dangling_of: Vec::new(),
+            };
         }
-        zone
+        let mut slices = vec![Vec::new(); count];
+        let dangling = registry.survey(records, |record, key| {
+            slices[slicing.of_key(key) as usize].push(record);
+        });
+        let mut dangling_of = vec![Vec::new(); count];
+        for (i, leftover) in dangling.iter().enumerate() {
+            let names = registry
+                .name_mapper()
+                .lookup_names_made_into(&leftover.record.name);
+            let mut offered: Vec<usize> = names
+                .iter()
+                .map(|name| slicing.of_key(name) as usize)
+                .collect();
+            offered.sort_unstable();
+            offered.dedup();
+            for slice in offered {
+                dangling_of[slice].push(i);
+            }
+        }
+        SlicedZone {
+            slicing,
+            slices,
+            dangling,
+            dangling_of,
+        }
     }
 
     pub fn slicing(&self) -> Slicing {
@@ -117,21 +157,25 @@ impl<'z> SlicedZone<'z> {
     }
 
     /// The records of slice `slice`.
-    fn records_of(&self, slice: u64) -> impl Iterator<Item = &'z ZoneRecord> + '_ {
-        let every = self.slicing.count() == 1;
-        self.records
-            .iter()
-            .enumerate()
-            .filter(move |(i, _)| every || self.slice_of_record[*i] == slice)
-            .map(|(_, r)| *r)
+    pub fn records_of(&self, slice: u64) -> &[&'z ZoneRecord] {
+        self.slices
+            .get(slice as usize)
+            .map_or(&[], |records| records.as_slice())
     }
 
-    /// Slice `slice` of the zone, resolved, with every ownership record that
-    /// claims nothing in the zone.
+    /// Slice `slice` of the zone, resolved, with the ownership records that
+    /// claim nothing in the zone and that a new record of the slice could
+    /// reuse (the planner looks for no other).
     pub fn resolve(&self, registry: &TxtRegistry, slice: u64) -> CurrentState<'z> {
-        let mut current = registry.resolve(self.records_of(slice));
+        let mut current = registry.resolve(self.records_of(slice).iter().copied());
         if self.slicing.count() > 1 {
-            current.dangling_ownership = self.dangling.clone();
+            current.dangling_ownership = self
+                .dangling_of
+                .get(slice as usize)
+                .map_or(&[][..], Vec::as_slice)
+                .iter()
+                .map(|&i| self.dangling[i].clone())
+                .collect();
         }
         current
     }
@@ -204,6 +248,62 @@ mod tests {
             let slicing = Slicing::for_names(100, 1);
             let lookup = registry.name_mapper().lookup_name(&name);
             proptest::prop_assert_eq!(slicing.of_name(&registry, &name), slicing.of_key(&lookup));
+        }
+    }
+
+    /// A zone of `names` names (a record and its ownership record each) and
+    /// a few leftover ownership records.
+    fn zone(names: usize) -> Vec<ZoneRecord> {
+        let heritage = "\"heritage=external-dns,external-dns/owner=me\"";
+        let mut records = Vec::new();
+        for i in 0..names {
+            let name = format!("h{i}.example.com");
+            records.push(ZoneRecord::new(
+                format!("r{i}"),
+                "z",
+                &name,
+                RecordType::A,
+                "192.0.2.1",
+            ));
+            let txt_name = format!("a-{name}");
+            records.push(ZoneRecord::new(
+                format!("t{i}"),
+                "z",
+                txt_name,
+                RecordType::Txt,
+                heritage,
+            ));
+        }
+        for i in 0..names / 10 {
+            let txt_name = format!("a-gone{i}.example.com");
+            records.push(ZoneRecord::new(
+                format!("g{i}"),
+                "z",
+                txt_name,
+                RecordType::Txt,
+                heritage,
+            ));
+        }
+        records
+    }
+
+    #[test]
+    fn each_record_is_resolved_once_whatever_the_slicing() {
+        let registry = registry();
+        let records = zone(1000);
+        let whole = registry.resolve(&records);
+        for per_slice in [1000, 100, 10, 1] {
+            let slicing = Slicing::for_names(1000, per_slice);
+            let sliced = SlicedZone::new(&registry, &records, slicing);
+            let resolved: usize = (0..slicing.count())
+                .map(|k| sliced.records_of(k).len())
+                .sum();
+            assert_eq!(resolved, records.len(), "{per_slice} names a slice");
+            // Each leftover record is offered to the slice of its name alone.
+            let offered: usize = (0..slicing.count())
+                .map(|k| sliced.resolve(&registry, k).dangling_ownership.len())
+                .sum();
+            assert_eq!(offered, whole.dangling_ownership.len(), "{per_slice}");
         }
     }
 

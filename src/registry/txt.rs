@@ -149,6 +149,19 @@ impl TxtRegistry {
         resolve::resolve(self, records)
     }
 
+    /// Reads the zone once for a pass in parts (see [`crate::plan::slices`]):
+    /// hands every record to `place` with its [`Self::resolve_key`], and
+    /// returns the heritage TXT records that claim nothing anywhere in the
+    /// zone, as [`Self::resolve`] lists them in `dangling_ownership`, without
+    /// resolving the zone.
+    pub fn survey<'z>(
+        &self,
+        records: impl IntoIterator<Item = &'z ZoneRecord>,
+        place: impl FnMut(&'z ZoneRecord, &str),
+    ) -> Vec<OwnershipRecord<'z>> {
+        resolve::survey(self, records, place)
+    }
+
     /// The name a record belongs with when the zone is resolved: a heritage TXT
     /// record's the name it speaks for, any other record's its own lookup name
     /// (see [`NameMapper::lookup_name`]). A record, the records of other types
@@ -232,6 +245,15 @@ impl TxtRegistry {
             return Ok(labels);
         }
         labels::parse_labels(content)
+    }
+
+    /// Whether a TXT content is an ownership record's ([`Self::decode_labels`]
+    /// would succeed); without a key, the labels are not built.
+    pub fn is_ownership_value(&self, content: &str) -> bool {
+        if self.key.is_some() {
+            return self.decode_labels(content).is_ok();
+        }
+        labels::is_heritage(content)
     }
 
     /// The content an ownership TXT record should have for `labels`. When the

@@ -1,7 +1,8 @@
 //! The step every source shares: host names and targets in, validated endpoints
 //! (or problems naming the bad field) out.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::Hash;
 
 use crate::endpoint::{
     CloudflareProps, Endpoint, Labels, ProviderSpecific, RecordType, label, normalize_name,
@@ -210,6 +211,10 @@ pub(crate) fn with_targets(endpoint: &Endpoint, targets: &[String]) -> Vec<Endpo
 /// The last step of every source: `--force-default-targets`, then endpoints with
 /// the same key merged (targets joined), as ExternalDNS merges within a source,
 /// and repeated problems (one bad value met once per host name) reported once.
+///
+/// Linear in the object's endpoints: one object may hold tens of thousands
+/// (a DNSEndpoint of a megabyte), and comparing each with every other took
+/// seconds.
 pub(crate) fn finish(mut out: SourceOutput, cfg: &SourceConfig) -> SourceOutput {
     if cfg.force_default_targets && !cfg.default_targets.is_empty() {
         out.endpoints = out
@@ -218,25 +223,56 @@ pub(crate) fn finish(mut out: SourceOutput, cfg: &SourceConfig) -> SourceOutput 
             .flat_map(|ep| with_targets(ep, &cfg.default_targets))
             .collect();
     }
-    let mut merged: Vec<Endpoint> = Vec::with_capacity(out.endpoints.len());
-    for endpoint in out.endpoints {
-        match merged.iter_mut().find(|e| e.key() == endpoint.key()) {
-            Some(existing) => {
-                existing.targets.extend(endpoint.targets);
-                existing.targets = sort_targets(std::mem::take(&mut existing.targets));
-            }
-            None => merged.push(endpoint),
-        }
-    }
-    out.endpoints = merged;
-    let mut problems: Vec<Problem> = Vec::with_capacity(out.problems.len());
-    for problem in out.problems {
-        if !problems.contains(&problem) {
-            problems.push(problem);
-        }
-    }
-    out.problems = problems;
+    out.endpoints = merge_same_keys(out.endpoints);
+    let first = first_with_same_key(out.problems.iter());
+    let mut i = 0;
+    out.problems.retain(|_| {
+        let keep = first[i] == i;
+        i += 1;
+        keep
+    });
     out
+}
+
+/// Endpoints with the same key merged into the first of them, in order, the
+/// merged targets sorted again.
+fn merge_same_keys(endpoints: Vec<Endpoint>) -> Vec<Endpoint> {
+    let first = first_with_same_key(endpoints.iter().map(|e| {
+        (
+            e.dns_name.as_str(),
+            e.record_type,
+            e.set_identifier.as_str(),
+        )
+    }));
+    // Where each kept endpoint went in `merged`, by its index in `endpoints`.
+    let mut position = vec![0; endpoints.len()];
+    let mut joined = Vec::new();
+    let mut merged: Vec<Endpoint> = Vec::with_capacity(endpoints.len());
+    for (i, endpoint) in endpoints.into_iter().enumerate() {
+        if first[i] == i {
+            position[i] = merged.len();
+            merged.push(endpoint);
+        } else {
+            let at = position[first[i]];
+            merged[at].targets.extend(endpoint.targets);
+            joined.push(at);
+        }
+    }
+    joined.sort_unstable();
+    joined.dedup();
+    for at in joined {
+        let targets = std::mem::take(&mut merged[at].targets);
+        merged[at].targets = sort_targets(targets);
+    }
+    merged
+}
+
+/// For each key, the index of the first equal key: one hash lookup per key.
+fn first_with_same_key<K: Hash + Eq>(keys: impl Iterator<Item = K>) -> Vec<usize> {
+    let mut seen: HashMap<K, usize> = HashMap::new();
+    keys.enumerate()
+        .map(|(i, key)| *seen.entry(key).or_insert(i))
+        .collect()
 }
 
 #[cfg(test)]
@@ -346,6 +382,114 @@ mod tests {
             vec![
                 ("h0", "empty-hostname", Consequence::Ignored),
                 ("h1", "invalid-hostname", Consequence::Skipped)
+            ]
+        );
+    }
+
+    /// A key that counts how often it is compared.
+    struct Counted<'c> {
+        value: usize,
+        comparisons: &'c std::cell::Cell<usize>,
+    }
+
+    impl PartialEq for Counted<'_> {
+        fn eq(&self, other: &Self) -> bool {
+            self.comparisons.set(self.comparisons.get() + 1);
+            self.value == other.value
+        }
+    }
+
+    impl Eq for Counted<'_> {}
+
+    impl Hash for Counted<'_> {
+        fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+            self.value.hash(state);
+        }
+    }
+
+    /// Key comparisons made to find the first of each key among `n` keys, a
+    /// third of them repeats.
+    fn comparisons_for(n: usize) -> usize {
+        let comparisons = std::cell::Cell::new(0);
+        let keys = (0..n).map(|i| Counted {
+            value: if i % 3 == 2 { i - 1 } else { i },
+            comparisons: &comparisons,
+        });
+        let first = first_with_same_key(keys);
+        assert_eq!(first.len(), n);
+        comparisons.get()
+    }
+
+    #[test]
+    fn merging_one_objects_endpoints_is_linear() {
+        let n = 10_000;
+        let (small, large) = (comparisons_for(n), comparisons_for(4 * n));
+        // Every repeat is compared at least once; a linear search would make
+        // about n²/2 comparisons.
+        assert!(small >= n / 3, "{small}");
+        assert!(
+            large <= 4 * small + 100,
+            "{small} for {n} keys, {large} for {}",
+            4 * n
+        );
+    }
+
+    #[test]
+    fn repeated_problems_are_reported_once_in_order() {
+        let object = ObjectRef::new("DNSEndpoint", "ns", "big");
+        let mut out = SourceOutput::default();
+        for i in 0..6 {
+            let name = Sourced::new(
+                "bad..example.com",
+                format!("spec.endpoints[{}].dnsName", i % 2),
+            );
+            for_hostname(
+                &name,
+                &[Sourced::new("192.0.2.1", "t")],
+                &shared(&object),
+                &mut out,
+            );
+        }
+        assert_eq!(out.problems.len(), 6);
+        let finished = finish(out, &SourceConfig::default());
+        let fields: Vec<_> = finished.problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["spec.endpoints[0].dnsName", "spec.endpoints[1].dnsName"]
+        );
+    }
+
+    #[test]
+    fn endpoints_merge_into_the_first_of_their_key_in_order() {
+        let object = ObjectRef::new("DNSEndpoint", "ns", "big");
+        let s = shared(&object);
+        let mut out = SourceOutput::default();
+        for (name, ip) in [
+            ("b.example.com", "192.0.2.3"),
+            ("a.example.com", "192.0.2.2"),
+            ("b.example.com", "192.0.2.1"),
+            ("c.example.com", "192.0.2.9"),
+            ("b.example.com", "192.0.2.3"),
+        ] {
+            for_hostname(
+                &Sourced::new(name, "h"),
+                &[Sourced::new(ip, "t")],
+                &s,
+                &mut out,
+            );
+        }
+        let merged = finish(out, &SourceConfig::default());
+        let summary: Vec<_> = merged
+            .endpoints
+            .iter()
+            .map(|e| (e.dns_name.as_str(), e.targets.join(",")))
+            .collect();
+        assert_eq!(
+            summary,
+            [
+                ("b.example.com", "192.0.2.1,192.0.2.3".to_string()),
+                ("a.example.com", "192.0.2.2".to_string()),
+                ("c.example.com", "192.0.2.9".to_string()),
             ]
         );
     }

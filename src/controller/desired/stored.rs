@@ -6,9 +6,13 @@
 //! most endpoints leave empty (set identifier, comment, tags, provider-specific
 //! entries), plus a `resource` label that repeats the object's key. Kept here:
 //! the name, type, TTL and targets in boxed strings, the rare fields boxed
-//! apart, and the `resource` label only when it is not the object's own.
+//! apart, the `resource` label only when it is not the object's own, and the
+//! hash that picks the endpoint's slice of a pass (so that a pass in slices
+//! hashes no name).
 
 use crate::endpoint::{CloudflareProps, Endpoint, Labels, ProviderSpecific, RecordType, label};
+use crate::plan::slices::{Slicing, key_hash};
+use crate::registry::txt::NameMapper;
 
 /// One endpoint, compact; [`StoredEndpoint::restore`] gives it back whole.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -20,6 +24,12 @@ pub struct StoredEndpoint {
     ttl: Option<u32>,
     targets: Box<[Box<str>]>,
     rare: Option<Box<Rare>>,
+    /// The [`key_hash`] of the name, which picks its slice of a pass; kept
+    /// only when the name is its own lookup name (else 0).
+    name_hash: u64,
+    /// Whether `name_hash` is kept: a wildcard's lookup name depends on
+    /// `--txt-wildcard-replacement`, and is found when a pass needs it.
+    name_hashed: bool,
 }
 
 /// The fields most endpoints leave empty.
@@ -55,13 +65,26 @@ impl StoredEndpoint {
             cloudflare,
             provider_specific,
         };
+        let name_hashed = NameMapper::is_own_lookup_name(&dns_name);
         StoredEndpoint {
+            name_hash: if name_hashed { key_hash(&dns_name) } else { 0 },
+            name_hashed,
             dns_name: dns_name.into_boxed_str(),
             record_type,
             own_resource,
             ttl,
             targets: targets.into_iter().map(String::into_boxed_str).collect(),
             rare: (rare != Rare::default()).then(|| Box::new(rare)),
+        }
+    }
+
+    /// The slice of a pass that plans the endpoint; `slice_of_name` gives the
+    /// slice of a name that is not its own lookup name.
+    pub fn slice(&self, slicing: Slicing, slice_of_name: impl Fn(&str) -> u64) -> u64 {
+        if self.name_hashed {
+            slicing.of_hash(self.name_hash)
+        } else {
+            slice_of_name(&self.dns_name)
         }
     }
 
@@ -105,6 +128,28 @@ mod tests {
         assert!(stored.rare.is_none());
         assert_eq!(stored.restore(RESOURCE), endpoint);
         assert!(std::mem::size_of::<StoredEndpoint>() <= 64);
+    }
+
+    #[test]
+    fn an_endpoint_falls_in_the_slice_of_its_lookup_name() {
+        use crate::registry::txt::{TxtRegistry, TxtRegistryConfig};
+        let registry = TxtRegistry::new(TxtRegistryConfig {
+            owner_id: "me".to_string(),
+            wildcard_replacement: "any".to_string(),
+            ..Default::default()
+        })
+        .unwrap();
+        let slicing = Slicing::for_names(1000, 10);
+        for name in ["web.example.com", "*.apps.example.com", "x.example.com"] {
+            let endpoint = Endpoint::new(name, RecordType::A, ["192.0.2.1"]).unwrap();
+            let stored = StoredEndpoint::keep(endpoint, RESOURCE);
+            let by_name = |name: &str| slicing.of_name(&registry, name);
+            assert_eq!(
+                stored.slice(slicing, by_name),
+                slicing.of_name(&registry, name),
+                "{name}"
+            );
+        }
     }
 
     #[test]

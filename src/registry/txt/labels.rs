@@ -72,6 +72,21 @@ pub fn parse_labels(text: &str) -> Result<Labels, InvalidHeritage> {
     }
 }
 
+/// Whether plain text reads as labels ([`parse_labels`] would succeed),
+/// without building them: a pass asks it of every TXT record of the zone.
+pub fn is_heritage(text: &str) -> bool {
+    let mut heritage_found = false;
+    for token in text.trim_matches('"').split(',') {
+        if let Some((HERITAGE_KEY, value)) = token.split_once('=') {
+            if value != HERITAGE {
+                return false;
+            }
+            heritage_found = true;
+        }
+    }
+    heritage_found
+}
+
 /// The labels without the in-memory encryption nonce: what an ownership record
 /// says, independent of how it was encrypted.
 pub fn without_nonce(labels: &Labels) -> Labels {
@@ -170,6 +185,25 @@ mod tests {
     }
 
     proptest! {
+        #[test]
+        fn is_heritage_says_what_parse_labels_says(
+            tokens in proptest::collection::vec(
+                prop_oneof![
+                    Just("heritage=external-dns".to_string()),
+                    Just("heritage=other".to_string()),
+                    Just("heritage".to_string()),
+                    "external-dns/[a-z]{1,5}=[a-z=]{0,5}",
+                    "[a-z=\"]{0,8}",
+                ],
+                0..5,
+            ),
+            quoted in any::<bool>(),
+        ) {
+            let text = tokens.join(",");
+            let text = if quoted { quote(&text) } else { text };
+            prop_assert_eq!(is_heritage(&text), parse_labels(&text).is_ok(), "{}", text);
+        }
+
         #[test]
         fn labels_to_text_and_back(
             l in proptest::collection::btree_map(

@@ -92,11 +92,7 @@ impl NameMapper {
     /// Borrowed when that is the name itself (lower case, no leading `*`):
     /// the registry and a sliced pass ask it for every name of the zone.
     pub fn lookup_name<'a>(&self, name: &'a str) -> Cow<'a, str> {
-        let plain = !name.starts_with('*')
-            && !name
-                .bytes()
-                .any(|b| b.is_ascii_uppercase() || !b.is_ascii());
-        if plain {
+        if Self::is_own_lookup_name(name) {
             return Cow::Borrowed(name);
         }
         let (head, rest) = self.split_head(name);
@@ -105,6 +101,65 @@ impl NameMapper {
             None => head.to_string(),
         };
         Cow::Owned(joined.to_lowercase())
+    }
+
+    /// Whether a name is its own lookup name whatever the mapper (ASCII, lower
+    /// case, no leading `*`): the desired state can then key it without one.
+    pub fn is_own_lookup_name(name: &str) -> bool {
+        !name.starts_with('*')
+            && !name
+                .bytes()
+                .any(|b| b.is_ascii_uppercase() || !b.is_ascii())
+    }
+
+    /// The lookup names (see [`Self::lookup_name`]) of every record name that
+    /// [`Self::new_format_name`] could have turned into `txt_name`, compared
+    /// without regard to case. Usually one; more when an affix with
+    /// `%{record_type}` and no separator reads two ways (`aaaafoo` is made for
+    /// AAAA `foo` and for A `aaafoo`). A pass in slices offers a leftover
+    /// ownership record to the slices of all of them. Record names are valid
+    /// DNS names: no empty label, no trailing dot.
+    pub fn lookup_names_made_into(&self, txt_name: &str) -> Vec<String> {
+        let txt_name = txt_name.to_lowercase();
+        let mut found: Vec<String> = Vec::new();
+        let mut add = |name: String| {
+            if !found.contains(&name) {
+                found.push(name);
+            }
+        };
+        for record_type in RecordType::ALL {
+            let type_name = record_type.as_str().to_ascii_lowercase();
+            let (before, after) = if self.has_type_template() {
+                (
+                    self.prefix.replace(RECORD_TYPE_TEMPLATE, &type_name),
+                    self.suffix.replace(RECORD_TYPE_TEMPLATE, &type_name),
+                )
+            } else {
+                (format!("{}{type_name}-", self.prefix), self.suffix.clone())
+            };
+            // A suffix ending in a dot loses it after a one-label name.
+            let restored = after.ends_with('.').then(|| format!("{txt_name}."));
+            for whole in std::iter::once(&txt_name).chain(&restored) {
+                let Some(rest) = whole.strip_prefix(before.as_str()) else {
+                    continue;
+                };
+                // `rest` is the head, the suffix, then "." and the other labels
+                // (or nothing). The head has no dot unless the wildcard
+                // replacement has one, so every place the suffix fits is tried.
+                for at in (0..=rest.len()).filter(|&at| rest.is_char_boundary(at)) {
+                    let (head, tail) = rest.split_at(at);
+                    let Some(tail) = tail.strip_prefix(after.as_str()) else {
+                        continue;
+                    };
+                    if tail.is_empty() {
+                        add(head.to_string());
+                    } else if let Some(others) = tail.strip_prefix('.') {
+                        add(format!("{head}.{others}"));
+                    }
+                }
+            }
+        }
+        found
     }
 
     /// Reads a TXT name back into the name of the record it speaks for and that
@@ -224,6 +279,49 @@ mod tests {
 
     fn mapper(prefix: &str, suffix: &str) -> NameMapper {
         NameMapper::new(prefix, suffix, "")
+    }
+
+    #[test]
+    fn a_txt_name_without_separator_after_the_type_reads_two_ways() {
+        let m = mapper("%{record_type}", "");
+        let mut names = m.lookup_names_made_into("AAAAfoo.example.com");
+        names.sort();
+        assert_eq!(names, ["aaafoo.example.com", "foo.example.com"]);
+        let plain = mapper("txt.", "");
+        assert_eq!(
+            plain.lookup_names_made_into("txt.cname-web.example.com"),
+            ["web.example.com"]
+        );
+        assert!(plain.lookup_names_made_into("web.example.com").is_empty());
+    }
+
+    proptest! {
+        /// Whatever the affixes, the name a new-format TXT name was made for is
+        /// among the names it reads back to, as its lookup name.
+        #[test]
+        fn every_new_format_name_leads_back_to_its_record(
+            head in prop_oneof![Just("*".to_string()), "[a-z0-9-]{1,8}", "[A-Z]{1,3}"],
+            rest in proptest::option::of("[a-z0-9]{1,5}(\\.[a-z]{2,3})?"),
+            affix in prop_oneof![Just(""), Just("txt."), Just("%{record_type}"), Just("%{record_type}-"), Just("-%{record_type}"), Just("x%{record_type}.y")],
+            as_suffix in any::<bool>(),
+            replacement in prop_oneof![Just(""), Just("wc"), Just("any.where")],
+            record_type in proptest::sample::select(RecordType::ALL.to_vec()),
+        ) {
+            let m = if as_suffix {
+                NameMapper::new("", affix, &replacement)
+            } else {
+                NameMapper::new(affix, "", &replacement)
+            };
+            let name = match &rest {
+                Some(rest) => format!("{head}.{rest}"),
+                None => head.clone(),
+            };
+            if let Some(txt_name) = m.new_format_name(&name, record_type) {
+                let names = m.lookup_names_made_into(&txt_name);
+                let lookup = m.lookup_name(&name).into_owned();
+                prop_assert!(names.contains(&lookup), "{name} -> {txt_name} -> {names:?}");
+            }
+        }
     }
 
     #[test]

@@ -143,6 +143,80 @@ pub(super) fn resolve<'z>(
     }
 }
 
+/// Reads the zone once for a pass in parts: hands every record to `place`
+/// with its resolve key (see `TxtRegistry::resolve_key`), and returns the
+/// heritage TXT records that claim nothing, as [`resolve`] would list them.
+/// Meanwhile it keeps only the types present at each lookup name (borrowed
+/// where a record's own name is its lookup name), not the zone's endpoints.
+pub(super) fn survey<'z>(
+    registry: &TxtRegistry,
+    records: impl IntoIterator<Item = &'z ZoneRecord>,
+    mut place: impl FnMut(&'z ZoneRecord, &str),
+) -> Vec<OwnershipRecord<'z>> {
+    let mapper = registry.name_mapper();
+    // The record types at each lookup name, one bit per type: what a claim
+    // needs to find a record.
+    let mut types_at: HashMap<Cow<'z, str>, u32> = HashMap::new();
+    let mut claims: Vec<(String, Option<RecordType>, &'z ZoneRecord)> = Vec::new();
+    for record in records {
+        let name = normalized_name(&record.name);
+        if record.record_type == RecordType::Txt && registry.is_ownership_value(record.content()) {
+            let (speaks_for, record_type) = mapper.parse_txt_name(&name);
+            if speaks_for.is_empty() {
+                place(record, &mapper.lookup_name(&name));
+            } else {
+                place(record, &speaks_for);
+            }
+            claims.push((speaks_for, record_type, record));
+            continue;
+        }
+        let lookup = match name {
+            Cow::Borrowed(name) => mapper.lookup_name(name),
+            Cow::Owned(name) => Cow::Owned(mapper.lookup_name(&name).into_owned()),
+        };
+        place(record, &lookup);
+        *types_at.entry(lookup).or_default() |= type_bit(record.record_type);
+    }
+    // As `resolve` matches them: a new-format claim needs its type at its
+    // name, a legacy one any type but AAAA; an empty name claims nothing.
+    let claims_something = |name: &str, record_type: Option<RecordType>| {
+        let types = types_at.get(name).copied().unwrap_or(0);
+        match record_type {
+            Some(t) => types & type_bit(t) != 0,
+            None => types & !type_bit(RecordType::Aaaa) != 0,
+        }
+    };
+    let mut dangling: Vec<OwnershipRecord<'z>> = claims
+        .into_iter()
+        .filter(|(name, record_type, _)| name.is_empty() || !claims_something(name, *record_type))
+        .filter_map(|(_, record_type, record)| {
+            // Decoded once more: only the few records that claim nothing
+            // keep their labels.
+            let labels = registry.decode_labels(record.content()).ok()?;
+            let format = match record_type {
+                Some(_) => TxtFormat::New,
+                None => TxtFormat::Legacy,
+            };
+            Some(OwnershipRecord {
+                record,
+                format,
+                labels,
+            })
+        })
+        .collect();
+    // The order `resolve` sorts its claims in.
+    dangling.sort_by(|a, b| {
+        let (a, b) = (a.record, b.record);
+        (&a.name, a.content(), &a.id).cmp(&(&b.name, b.content(), &b.id))
+    });
+    dangling
+}
+
+/// One bit per record type (there are fewer than 32).
+fn type_bit(record_type: RecordType) -> u32 {
+    1 << (record_type as u32)
+}
+
 /// Claims by the key they speak for (indices into the sorted claims). Keyed by
 /// the borrowed name alone, so that a lookup needs no key of its own.
 struct ClaimIndex<'c> {
@@ -559,6 +633,13 @@ mod tests {
         );
     }
 
+    #[test]
+    fn every_record_type_has_its_own_bit() {
+        let bits: std::collections::BTreeSet<u32> =
+            RecordType::ALL.iter().map(|&t| type_bit(t)).collect();
+        assert_eq!(bits.len(), RecordType::ALL.len());
+    }
+
     fn record_types() -> impl Strategy<Value = RecordType> {
         proptest::sample::select(RecordType::ALL.to_vec())
     }
@@ -602,6 +683,47 @@ mod tests {
             ids.sort();
             ids.dedup();
             prop_assert_eq!(ids.len(), count);
+        }
+
+        /// A survey finds the ownership records a resolve leaves dangling, in
+        /// the same order, and places every record under its resolve key.
+        #[test]
+        fn a_survey_finds_what_resolve_leaves_dangling(
+            zone in proptest::collection::vec(
+                (
+                    prop_oneof!["[a-z]{1,3}\\.example\\.com", "(a|aaaa|cname|txt)-?[a-z]{1,3}\\.example\\.com", "\\*\\.[a-z]{1,2}\\.example\\.com"],
+                    prop_oneof![Just(RecordType::A), Just(RecordType::Aaaa), Just(RecordType::Cname), Just(RecordType::Txt)],
+                    prop_oneof![
+                        Just("\"heritage=external-dns,external-dns/owner=me\"".to_string()),
+                        Just("\"heritage=external-dns,external-dns/owner=you\"".to_string()),
+                        "[a-z0-9.]{1,8}",
+                    ],
+                ),
+                0..16,
+            ),
+            prefix in prop_oneof![Just(""), Just("%{record_type}"), Just("%{record_type}-"), Just("txt.")],
+            wildcard in prop_oneof![Just(""), Just("wc")],
+        ) {
+            let registry = TxtRegistry::new(TxtRegistryConfig {
+                owner_id: "me".to_string(),
+                prefix: prefix.to_string(),
+                wildcard_replacement: wildcard.to_string(),
+                ..Default::default()
+            })
+            .unwrap();
+            let records: Vec<_> = zone
+                .iter()
+                .enumerate()
+                .map(|(i, (name, t, content))| record(&i.to_string(), name, *t, content))
+                .collect();
+            let mut placed = Vec::new();
+            let dangling = survey(&registry, &records, |r, key| placed.push((r.id.to_string(), key.to_string())));
+            prop_assert_eq!(dangling, registry.resolve(&records).dangling_ownership);
+            let expected: Vec<_> = records
+                .iter()
+                .map(|r| (r.id.to_string(), registry.resolve_key(r)))
+                .collect();
+            prop_assert_eq!(placed, expected);
         }
     }
 }
