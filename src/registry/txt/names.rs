@@ -308,9 +308,9 @@ mod tests {
             record_type in proptest::sample::select(RecordType::ALL.to_vec()),
         ) {
             let m = if as_suffix {
-                NameMapper::new("", affix, &replacement)
+                NameMapper::new("", affix, replacement)
             } else {
-                NameMapper::new(affix, "", &replacement)
+                NameMapper::new(affix, "", replacement)
             };
             let name = match &rest {
                 Some(rest) => format!("{head}.{rest}"),
