@@ -21,6 +21,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, ValueEnum};
 use ipnet::IpNet;
 use serde::{Serialize, Serializer};
@@ -28,6 +29,7 @@ use zeroize::Zeroize;
 
 use crate::endpoint::{RecordType, normalize_name};
 use crate::go_syntax;
+use crate::provider::cloudflare::credentials::{CloudflareCredentials, TokenSource};
 use crate::secret::Secret;
 
 /// Reads one environment variable: `std::env::var_os` in the binary, a map in tests.
@@ -137,6 +139,26 @@ pub fn parse_provider(text: &str) -> Result<ProviderKind, UnsupportedProvider> {
 /// Which changes flaredns may make (`--policy`).
 pub use crate::plan::Policy;
 
+/// Every `--policy` value with its help, in the order `--help` lists them.
+const POLICIES: [(Policy, &str); 3] = [
+    (Policy::Sync, "Create, update and delete"),
+    (Policy::UpsertOnly, "Create and update; never delete"),
+    (Policy::CreateOnly, "Create only"),
+];
+
+/// Parses `--policy` here rather than in the planner, so that the planner
+/// does not depend on the command line.
+fn policy_parser() -> impl clap::builder::TypedValueParser<Value = Policy> {
+    let values = POLICIES.map(|(policy, help)| PossibleValue::new(policy.as_str()).help(help));
+    PossibleValuesParser::new(values).try_map(|text: String| {
+        POLICIES
+            .iter()
+            .map(|(policy, _)| *policy)
+            .find(|policy| policy.as_str() == text)
+            .ok_or_else(|| format!("{text:?} is not a policy"))
+    })
+}
+
 /// Where ownership is recorded (`--registry`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, ValueEnum)]
 #[serde(rename_all = "kebab-case")]
@@ -148,50 +170,8 @@ pub enum RegistryKind {
     Noop,
 }
 
-/// How much to log (`--log-level`), with logrus's names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, ValueEnum)]
-#[serde(rename_all = "kebab-case")]
-pub enum LogLevel {
-    /// Nothing but panics.
-    Panic,
-    /// Only failures that stop flaredns.
-    Fatal,
-    /// Failures.
-    Error,
-    /// Failures and what may need attention.
-    #[value(alias = "warn")]
-    Warning,
-    /// Also what flaredns does.
-    Info,
-    /// Also details for diagnosis.
-    Debug,
-    /// Everything.
-    Trace,
-}
-
-/// How log lines look (`--log-format`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, ValueEnum)]
-#[serde(rename_all = "kebab-case")]
-pub enum LogFormat {
-    /// One readable line per entry.
-    Text,
-    /// One JSON object per line.
-    Json,
-}
-
-/// A Kubernetes Event flaredns may emit about a record (`--events-emit`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, ValueEnum)]
-pub enum EventKind {
-    /// A record was created or updated.
-    #[value(name = "RecordReady")]
-    RecordReady,
-    /// A record was deleted.
-    #[value(name = "RecordDeleted")]
-    RecordDeleted,
-    /// A record could not be written.
-    #[value(name = "RecordError")]
-    RecordError,
-}
+pub use crate::controller::EventKind;
+pub use crate::telemetry::log::{LogFormat, LogLevel};
 
 /// Parses a `--target-net-filter` / `--exclude-target-net` network, trimmed as
 /// ExternalDNS trims it.
@@ -347,7 +327,7 @@ pub struct ScopeArgs {
     #[arg(long, value_name = "TYPE")]
     pub exclude_record_types: Vec<RecordType>,
     /// Which changes to make: sync (create, update, delete), upsert-only (no deletes) or create-only.
-    #[arg(long, value_enum, default_value_t = Policy::Sync)]
+    #[arg(long, value_name = "POLICY", default_value = "sync", value_parser = policy_parser())]
     pub policy: Policy,
 }
 
@@ -708,27 +688,6 @@ pub struct CloudflareConfig {
     /// Read from the environment with `--provider=cloudflare`; `None` when no
     /// credential variable is set (the client reports that when it starts).
     pub credentials: Option<CloudflareCredentials>,
-}
-
-/// How flaredns authenticates to Cloudflare, read from the environment as
-/// ExternalDNS reads it.
-#[derive(Clone, Debug, Serialize)]
-#[serde(tag = "kind", rename_all = "kebab-case")]
-pub enum CloudflareCredentials {
-    /// `CF_API_TOKEN`: a scoped API token (preferred).
-    ApiToken { token: Secret, source: TokenSource },
-    /// `CF_API_KEY` and `CF_API_EMAIL`: the account's global API key.
-    ApiKey { key: Secret, email: String },
-}
-
-/// Where the API token came from.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "from", rename_all = "kebab-case")]
-pub enum TokenSource {
-    /// The value of `CF_API_TOKEN`.
-    Environment,
-    /// The file named by `CF_API_TOKEN=file:<path>`, whitespace trimmed.
-    File { path: PathBuf },
 }
 
 /// The synchronisation loop.

@@ -2,12 +2,13 @@
 //! settings, the TXT registry and the planner settings. One place, so that the
 //! controller, `flaredns plan` and the sandbox demo read flags the same way.
 
-use crate::config::{CloudflareCredentials, Config, RegistryKind};
+use crate::config::{Config, RegistryKind};
 use crate::endpoint::{RecordType, Zone};
 use crate::filter::{DomainFilter, InvalidRegexFilter, TargetNetFilter};
 use crate::plan::PlanConfig;
 use crate::problem::{Consequence, Problem};
 use crate::provider::cloudflare::client::{Client, ClientConfig, ClientConfigError, RetryPolicy};
+use crate::provider::cloudflare::credentials::CloudflareCredentials;
 use crate::provider::cloudflare::ratelimit::{CLOUDFLARE_WINDOW, RateLimitConfig};
 use crate::provider::cloudflare::{Cloudflare, CloudflareSettings};
 use crate::registry::txt::{AesKey, RegistryConfigError, TxtRegistry, TxtRegistryConfig};

@@ -17,10 +17,11 @@ use comfy_table::Table;
 use comfy_table::presets::NOTHING;
 
 use super::Command;
-use crate::config::{CloudflareCredentials, Config, TokenSource};
+use crate::config::Config;
 use crate::endpoint::{Zone, normalize_name};
 use crate::plan::Desired;
 use crate::plan::report::Report;
+use crate::provider::cloudflare::credentials::{CloudflareCredentials, TokenSource};
 use crate::provider::cloudflare::types::{DnsRecord, RecordRequest, parse_record_list};
 use crate::reconcile::{ReconcileReport, reconcile};
 use crate::sandbox::{Plan as ZonePlan, Sandbox, SandboxConfig, SandboxHandle};

@@ -20,6 +20,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use tokio::sync::watch as channel;
 
+pub use self::report::EventKind;
+
 use self::desired::State;
 use self::health::Health;
 use self::summary::PassSummary;

@@ -18,10 +18,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
+use super::credentials::CloudflareCredentials;
 use super::error::ApiError;
 use super::ratelimit::{Limiter, RateLimitConfig, parse_ratelimit_header, parse_retry_after};
 use super::types::{BatchRequest, BatchResponse, Envelope, ListedRecord, TokenVerify, Zone};
-use crate::config::CloudflareCredentials;
 use crate::sync::lock;
 use crate::telemetry::metrics::{CloudflareMetrics, RequestLabels};
 

@@ -4,6 +4,7 @@
 pub mod apply;
 pub mod batch;
 pub mod client;
+pub mod credentials;
 pub mod error;
 pub mod ratelimit;
 pub mod types;
