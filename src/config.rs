@@ -27,6 +27,7 @@ use ipnet::IpNet;
 use serde::{Serialize, Serializer};
 use zeroize::Zeroize;
 
+pub use crate::controller::kube_client::KubeClientConfig;
 use crate::endpoint::{RecordType, normalize_name};
 use crate::go_syntax;
 use crate::provider::cloudflare::credentials::{CloudflareCredentials, TokenSource};
@@ -356,7 +357,8 @@ pub struct RegistryArgs {
     /// AES-256 key for ownership records: 32 bytes, or their standard base64.
     #[arg(long, value_name = "KEY", value_parser = parse_secret)]
     pub txt_encrypt_aes_key: Option<Secret>,
-    /// How long zone records read may be reused between syncs; 0s reads every time.
+    /// Accepted for ExternalDNS compatibility: flaredns reads each zone once per pass
+    /// and keeps a view of it between passes, so it needs no cache (a value is noted at start-up).
     #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = go_syntax::parse_duration)]
     pub txt_cache_interval: Duration,
     /// Treat records owned by this former owner id as ours and take them over.
@@ -371,7 +373,8 @@ pub struct ProviderArgs {
     /// DNS provider: cloudflare (required, except by plan).
     #[arg(long, value_name = "PROVIDER", value_parser = parse_provider)]
     pub provider: Option<ProviderKind>,
-    /// How long the provider's record list may be reused; 0s reads every time.
+    /// Accepted for ExternalDNS compatibility: flaredns reads each zone once per pass
+    /// and keeps a view of it between passes, so it needs no cache (a value is noted at start-up).
     #[arg(long, value_name = "DURATION", default_value = "0s", value_parser = go_syntax::parse_duration)]
     pub provider_cache_time: Duration,
     /// Most record changes sent in one batch [default: the zone plan's limit,
@@ -469,10 +472,10 @@ pub struct KubernetesArgs {
     /// Timeout of one Kubernetes API request; 0s means none [default: 30s].
     #[arg(long, value_name = "DURATION", value_parser = go_syntax::parse_duration)]
     pub kube_api_request_timeout: Option<Duration>,
-    /// Requests per second to the Kubernetes API server.
+    /// Requests per second to the Kubernetes API server, on average (a client-side limit).
     #[arg(long, value_name = "N", default_value = "5", value_parser = clap::value_parser!(u32).range(1..))]
     pub kube_api_qps: u32,
-    /// Burst of requests to the Kubernetes API server.
+    /// Requests to the Kubernetes API server that may start at once before --kube-api-qps applies.
     #[arg(long, value_name = "N", default_value = "10", value_parser = clap::value_parser!(u32).range(1..))]
     pub kube_api_burst: u32,
 }
@@ -538,7 +541,7 @@ pub struct Config {
     /// When the controller synchronises.
     pub sync: SyncConfig,
     /// The Kubernetes API client.
-    pub kubernetes: KubernetesConfig,
+    pub kubernetes: KubeClientConfig,
     /// Leader election among replicas.
     pub leader_election: LeaderElectionConfig,
     /// Logs and metrics.
@@ -710,22 +713,6 @@ pub struct SyncConfig {
     pub events_emit: Vec<EventKind>,
     /// `--plan-slice-size`.
     pub plan_slice_size: usize,
-}
-
-/// The Kubernetes API client.
-#[derive(Clone, Debug, Serialize)]
-pub struct KubernetesConfig {
-    /// `--server`; `None` takes it from the kubeconfig or the cluster.
-    pub server: Option<String>,
-    /// `--kubeconfig`; `None` uses the usual search.
-    pub kubeconfig: Option<PathBuf>,
-    /// `--kube-api-request-timeout`, else the deprecated `--request-timeout`, else 30s.
-    #[serde(serialize_with = "go_duration")]
-    pub request_timeout: Duration,
-    /// `--kube-api-qps`.
-    pub qps: u32,
-    /// `--kube-api-burst`.
-    pub burst: u32,
 }
 
 /// Leader election among replicas.
@@ -1198,11 +1185,11 @@ fn resolve_sync(args: &SyncArgs) -> SyncConfig {
 fn resolve_kubernetes(
     args: &KubernetesArgs,
     warnings: &mut Vec<ConfigWarning>,
-) -> KubernetesConfig {
+) -> KubeClientConfig {
     if args.request_timeout.is_some() {
         warnings.push(ConfigWarning::DeprecatedRequestTimeout);
     }
-    KubernetesConfig {
+    KubeClientConfig {
         server: non_empty(&args.server),
         kubeconfig: args
             .kubeconfig

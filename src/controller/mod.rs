@@ -8,7 +8,9 @@
 pub mod desired;
 mod health;
 mod join;
+pub mod kube_client;
 mod report;
+pub mod request_limit;
 mod summary;
 mod view;
 mod watch;
@@ -75,7 +77,7 @@ async fn run_async(config: &Config) -> anyhow::Result<ExitCode> {
     let registry = setup::registry(config)?;
     let provider = setup::cloudflare(config)?;
     let domain_filter = setup::domain_filter(config)?;
-    let client = kube_client(config).await?;
+    let client = kube_client::connect(&config.kubernetes).await?;
 
     let health = Health::new();
     let metrics = Arc::new(ControllerMetrics::default());
@@ -161,34 +163,6 @@ async fn run_async(config: &Config) -> anyhow::Result<ExitCode> {
     };
     server.abort();
     outcome
-}
-
-/// A kube client from `--server`/`--kubeconfig`, else the in-cluster config or
-/// the local kubeconfig.
-async fn kube_client(config: &Config) -> anyhow::Result<kube::Client> {
-    let k = &config.kubernetes;
-    let mut kube_config = if let Some(path) = &k.kubeconfig {
-        let kubeconfig = kube::config::Kubeconfig::read_from(path)
-            .with_context(|| format!("cannot read --kubeconfig {}", path.display()))?;
-        kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await?
-    } else if let Some(server) = &k.server {
-        kube::Config::new(
-            server
-                .parse()
-                .with_context(|| format!("--server {server:?} is not a URL"))?,
-        )
-    } else {
-        kube::Config::infer().await.context(
-            "cannot find the Kubernetes API: run in a cluster, or pass --kubeconfig or --server",
-        )?
-    };
-    if let Some(server) = &k.server {
-        kube_config.cluster_url = server
-            .parse()
-            .with_context(|| format!("--server {server:?} is not a URL"))?;
-    }
-    kube_config.read_timeout = Some(k.request_timeout.max(Duration::from_secs(1)));
-    Ok(kube::Client::try_from(kube_config)?)
 }
 
 /// Cloudflare's start-up checks. Under `--once` a failure is one line and an
