@@ -780,6 +780,41 @@ impl fmt::Display for ConfigWarning {
     }
 }
 
+/// Something flaredns says once at start-up about how it treats a flag.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum StartupNote {
+    /// An ExternalDNS cache flag was set: flaredns has nothing to cache.
+    NoCacheNeeded { flag: &'static str, value: Duration },
+}
+
+impl fmt::Display for StartupNote {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StartupNote::NoCacheNeeded { flag, value } => write!(
+                f,
+                "{flag}={} has no effect: flaredns reads each zone once per pass and \
+                 keeps a view of it between passes, so it needs no cache",
+                go_syntax::format_duration(*value)
+            ),
+        }
+    }
+}
+
+impl Config {
+    /// What the controller logs at start-up about the flags it accepts for
+    /// ExternalDNS compatibility but has no use for.
+    pub fn startup_notes(&self) -> Vec<StartupNote> {
+        [
+            ("--txt-cache-interval", self.registry.cache_interval),
+            ("--provider-cache-time", self.provider.cache_time),
+        ]
+        .into_iter()
+        .filter(|(_, value)| !value.is_zero())
+        .map(|(flag, value)| StartupNote::NoCacheNeeded { flag, value })
+        .collect()
+    }
+}
+
 /// A configuration that cannot run. Each message names the flag or variable.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -1821,5 +1856,34 @@ mod tests {
             assert!(!shown.contains("SECRET"), "{shown}");
             assert_eq!(shown.matches("<redacted>").count(), 2);
         }
+    }
+    #[test]
+    fn cache_flags_are_noted_at_start_up_only_when_set() {
+        assert!(config(&[]).startup_notes().is_empty());
+        assert!(
+            config(&["--txt-cache-interval=0s", "--provider-cache-time=0s"])
+                .startup_notes()
+                .is_empty()
+        );
+        let notes =
+            config(&["--txt-cache-interval=5m", "--provider-cache-time=30s"]).startup_notes();
+        assert_eq!(
+            notes,
+            [
+                StartupNote::NoCacheNeeded {
+                    flag: "--txt-cache-interval",
+                    value: Duration::from_secs(300),
+                },
+                StartupNote::NoCacheNeeded {
+                    flag: "--provider-cache-time",
+                    value: Duration::from_secs(30),
+                },
+            ]
+        );
+        assert_eq!(
+            notes[0].to_string(),
+            "--txt-cache-interval=5m0s has no effect: flaredns reads each zone once per \
+             pass and keeps a view of it between passes, so it needs no cache"
+        );
     }
 }

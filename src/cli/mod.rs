@@ -316,6 +316,9 @@ fn with_config(
 /// Runs the in-cluster controller.
 fn run_controller(config: &Config) -> anyhow::Result<ExitCode> {
     crate::telemetry::log::init(config.telemetry.log_level, config.telemetry.log_format);
+    for note in config.startup_notes() {
+        tracing::info!("{note}");
+    }
     crate::controller::run(config)
 }
 
