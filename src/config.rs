@@ -24,12 +24,13 @@ use std::time::Duration;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::{Args, ValueEnum};
 use ipnet::IpNet;
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 use zeroize::Zeroize;
 
 pub use crate::controller::kube_client::KubeClientConfig;
+pub use crate::controller::{LeaderElectionConfig, SyncConfig};
 use crate::endpoint::{RecordType, normalize_name};
-use crate::go_syntax;
+use crate::go_syntax::{self, serialize_duration};
 use crate::provider::cloudflare::credentials::{CloudflareCredentials, TokenSource};
 use crate::secret::Secret;
 
@@ -596,7 +597,7 @@ pub struct SourceConfig {
     /// `--exclude-target-net`.
     pub exclude_target_nets: Vec<IpNet>,
     /// `--min-ttl`; zero leaves unset TTLs automatic.
-    #[serde(serialize_with = "go_duration")]
+    #[serde(serialize_with = "serialize_duration")]
     pub min_ttl: Duration,
 }
 
@@ -649,7 +650,7 @@ pub struct RegistryConfig {
     /// `--txt-encrypt-aes-key`, not yet decoded (the registry checks its form).
     pub aes_key: Option<Secret>,
     /// `--txt-cache-interval`.
-    #[serde(serialize_with = "go_duration")]
+    #[serde(serialize_with = "serialize_duration")]
     pub cache_interval: Duration,
     /// `--migrate-from-txt-owner`.
     pub migrate_from_owner: Option<String>,
@@ -661,12 +662,12 @@ pub struct ProviderConfig {
     /// `--provider`.
     pub kind: ProviderKind,
     /// `--provider-cache-time`.
-    #[serde(serialize_with = "go_duration")]
+    #[serde(serialize_with = "serialize_duration")]
     pub cache_time: Duration,
     /// `--batch-change-size`; `None` uses each zone plan's limit.
     pub batch_change_size: Option<u32>,
     /// `--batch-change-interval`.
-    #[serde(serialize_with = "go_duration")]
+    #[serde(serialize_with = "serialize_duration")]
     pub batch_change_interval: Duration,
     /// The Cloudflare settings (read whichever the provider, so that
     /// `flaredns config` shows them).
@@ -693,40 +694,6 @@ pub struct CloudflareConfig {
     pub credentials: Option<CloudflareCredentials>,
 }
 
-/// The synchronisation loop.
-#[derive(Clone, Debug, Serialize)]
-pub struct SyncConfig {
-    /// `--interval`: time between two full synchronisations.
-    #[serde(serialize_with = "go_duration")]
-    pub interval: Duration,
-    /// `--once`: synchronise once, then exit.
-    pub once: bool,
-    /// `--dry-run`: compute changes without making them.
-    pub dry_run: bool,
-    /// `--events`: also synchronise on object changes.
-    pub events: bool,
-    /// `--min-event-sync-interval`, when given: the least time between two
-    /// reconciles.
-    #[serde(serialize_with = "optional_go_duration")]
-    pub min_event_sync_interval: Option<Duration>,
-    /// `--events-emit`, without duplicates.
-    pub events_emit: Vec<EventKind>,
-    /// `--plan-slice-size`.
-    pub plan_slice_size: usize,
-}
-
-/// Leader election among replicas.
-#[derive(Clone, Debug, Serialize)]
-pub struct LeaderElectionConfig {
-    /// `--leader-election`, else whether flaredns runs inside a cluster
-    /// (`KUBERNETES_SERVICE_HOST` is set).
-    pub enabled: bool,
-    /// `--leader-election-namespace`; `None` is the namespace flaredns runs in.
-    pub namespace: Option<String>,
-    /// `--leader-election-lease-name`.
-    pub lease_name: String,
-}
-
 /// Logs and metrics.
 #[derive(Clone, Debug, Serialize)]
 pub struct TelemetryConfig {
@@ -736,21 +703,6 @@ pub struct TelemetryConfig {
     pub log_format: LogFormat,
     /// `--metrics-address`, as Go's `net.Listen` takes it (`:7979`).
     pub metrics_address: String,
-}
-
-/// Prints durations as Go does, the form the flags take.
-fn go_duration<S: Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(&go_syntax::format_duration(*duration))
-}
-
-fn optional_go_duration<S: Serializer>(
-    duration: &Option<Duration>,
-    serializer: S,
-) -> Result<S::Ok, S::Error> {
-    match duration {
-        Some(d) => go_duration(d, serializer),
-        None => serializer.serialize_none(),
-    }
 }
 
 /// A configuration and what the user should hear about it.

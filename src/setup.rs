@@ -3,6 +3,7 @@
 //! controller, `flaredns plan` and the sandbox demo read flags the same way.
 
 use crate::config::{Config, RegistryKind};
+use crate::controller::{ControllerSettings, WatchScope};
 use crate::endpoint::{RecordType, Zone};
 use crate::filter::{DomainFilter, InvalidRegexFilter, TargetNetFilter};
 use crate::plan::PlanConfig;
@@ -183,6 +184,30 @@ pub fn cloudflare_with(
             zone_id_filter: config.scope.zone_id_filters.clone(),
         },
     ))
+}
+
+/// Everything the in-cluster controller runs with.
+pub fn controller(config: &Config) -> Result<ControllerSettings, SetupError> {
+    let s = &config.sources;
+    Ok(ControllerSettings {
+        kinds: s.kinds.clone(),
+        watch_scope: WatchScope {
+            namespace: s.namespace.clone().filter(|n| !n.is_empty()),
+            label_selector: s.label_filter.clone(),
+            crd_api_version: s.crd_api_version.clone(),
+            crd_kind: s.crd_kind.clone(),
+        },
+        sources: source_config(config)?,
+        registry: registry(config)?,
+        provider: cloudflare(config)?,
+        domain_filter: domain_filter(config)?,
+        // The zones are known once Cloudflare is reached.
+        plan: plan_config(config, Vec::new())?,
+        kubernetes: config.kubernetes.clone(),
+        leader_election: config.leader_election.clone(),
+        sync: config.sync.clone(),
+        metrics_address: config.telemetry.metrics_address.clone(),
+    })
 }
 
 /// The domain filter alone (for finding zones before the planner is set up).

@@ -319,7 +319,7 @@ fn run_controller(config: &Config) -> anyhow::Result<ExitCode> {
     for note in config.startup_notes() {
         tracing::info!("{note}");
     }
-    crate::controller::run(config)
+    crate::controller::run(crate::setup::controller(config)?)
 }
 
 /// `flaredns config`: the resolved configuration as pretty JSON.
