@@ -72,7 +72,10 @@ pub fn source_config(config: &Config) -> Result<SourceConfig, SetupError> {
         resolve_service_load_balancer_hostname: s.resolve_service_load_balancer_hostname,
         default_targets: s.default_targets.clone(),
         force_default_targets: s.force_default_targets,
-        ..SourceConfig::default()
+        // No flag sets these yet; ExternalDNS's defaults, spelled out so that
+        // a new field is a compile error here rather than a silent default.
+        expose_internal_ipv6: false,
+        exclude_unschedulable: true,
     };
     source_config.validate()?;
     Ok(source_config)
