@@ -203,6 +203,25 @@ fn leading_fraction(text: &str) -> (Fraction, &str) {
     (fraction, &text[len..])
 }
 
+/// Serialises a duration in Go's form (for `#[serde(serialize_with)]`).
+pub fn serialize_duration<S: serde::Serializer>(
+    duration: &Duration,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&format_duration(*duration))
+}
+
+/// Serialises an optional duration in Go's form, `None` as null.
+pub fn serialize_optional_duration<S: serde::Serializer>(
+    duration: &Option<Duration>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    match duration {
+        Some(d) => serialize_duration(d, serializer),
+        None => serializer.serialize_none(),
+    }
+}
+
 /// Prints a duration as Go's `time.Duration.String()` does: `0s`, `500ms`,
 /// `1.5s`, `1m0s`, `1h30m0s`.
 pub fn format_duration(duration: Duration) -> String {

@@ -31,7 +31,7 @@ use crate::registry::CurrentState;
 use crate::registry::txt::TxtRegistry;
 
 /// `--policy`: which kinds of change are allowed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Policy {
     /// Create, update and delete.

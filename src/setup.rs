@@ -2,12 +2,14 @@
 //! settings, the TXT registry and the planner settings. One place, so that the
 //! controller, `flaredns plan` and the sandbox demo read flags the same way.
 
-use crate::config::{CloudflareCredentials, Config, RegistryKind};
+use crate::config::{Config, RegistryKind};
+use crate::controller::{ControllerSettings, WatchScope};
 use crate::endpoint::{RecordType, Zone};
 use crate::filter::{DomainFilter, InvalidRegexFilter, TargetNetFilter};
 use crate::plan::PlanConfig;
 use crate::problem::{Consequence, Problem};
 use crate::provider::cloudflare::client::{Client, ClientConfig, ClientConfigError, RetryPolicy};
+use crate::provider::cloudflare::credentials::CloudflareCredentials;
 use crate::provider::cloudflare::ratelimit::{CLOUDFLARE_WINDOW, RateLimitConfig};
 use crate::provider::cloudflare::{Cloudflare, CloudflareSettings};
 use crate::registry::txt::{AesKey, RegistryConfigError, TxtRegistry, TxtRegistryConfig};
@@ -70,7 +72,10 @@ pub fn source_config(config: &Config) -> Result<SourceConfig, SetupError> {
         resolve_service_load_balancer_hostname: s.resolve_service_load_balancer_hostname,
         default_targets: s.default_targets.clone(),
         force_default_targets: s.force_default_targets,
-        ..SourceConfig::default()
+        // No flag sets these yet; ExternalDNS's defaults, spelled out so that
+        // a new field is a compile error here rather than a silent default.
+        expose_internal_ipv6: false,
+        exclude_unschedulable: true,
     };
     source_config.validate()?;
     Ok(source_config)
@@ -182,6 +187,30 @@ pub fn cloudflare_with(
             zone_id_filter: config.scope.zone_id_filters.clone(),
         },
     ))
+}
+
+/// Everything the in-cluster controller runs with.
+pub fn controller(config: &Config) -> Result<ControllerSettings, SetupError> {
+    let s = &config.sources;
+    Ok(ControllerSettings {
+        kinds: s.kinds.clone(),
+        watch_scope: WatchScope {
+            namespace: s.namespace.clone().filter(|n| !n.is_empty()),
+            label_selector: s.label_filter.clone(),
+            crd_api_version: s.crd_api_version.clone(),
+            crd_kind: s.crd_kind.clone(),
+        },
+        sources: source_config(config)?,
+        registry: registry(config)?,
+        provider: cloudflare(config)?,
+        domain_filter: domain_filter(config)?,
+        // The zones are known once Cloudflare is reached.
+        plan: plan_config(config, Vec::new())?,
+        kubernetes: config.kubernetes.clone(),
+        leader_election: config.leader_election.clone(),
+        sync: config.sync.clone(),
+        metrics_address: config.telemetry.metrics_address.clone(),
+    })
 }
 
 /// The domain filter alone (for finding zones before the planner is set up).

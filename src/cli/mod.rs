@@ -317,7 +317,10 @@ fn with_config(
 /// Runs the in-cluster controller.
 fn run_controller(config: &Config) -> anyhow::Result<ExitCode> {
     crate::telemetry::log::init(config.telemetry.log_level, config.telemetry.log_format);
-    crate::controller::run(config)
+    for note in config.startup_notes() {
+        tracing::info!("{note}");
+    }
+    crate::controller::run(crate::setup::controller(config)?)
 }
 
 /// `flaredns config`: the resolved configuration as pretty JSON.

@@ -18,10 +18,11 @@ use comfy_table::presets::NOTHING;
 
 use super::Command;
 use super::zone_file::{RecordZone, parse_record_list, zone_records};
-use crate::config::{CloudflareCredentials, Config, TokenSource};
+use crate::config::Config;
 use crate::endpoint::{Zone, ZoneRecord, normalize_name};
 use crate::plan::Desired;
 use crate::plan::report::Report;
+use crate::provider::cloudflare::credentials::{CloudflareCredentials, TokenSource};
 use crate::provider::cloudflare::types::ReadRecord;
 use crate::reconcile::{ReconcileReport, converge};
 use crate::sandbox::{

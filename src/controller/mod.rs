@@ -8,7 +8,10 @@
 pub mod desired;
 mod health;
 mod join;
+pub mod kube_client;
 mod report;
+pub mod request_limit;
+mod settings;
 mod watch;
 
 use std::process::ExitCode;
@@ -18,10 +21,13 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use tokio::sync::watch as channel;
 
+pub use self::report::EventKind;
+pub use self::settings::{ControllerSettings, LeaderElectionConfig, SyncConfig};
+pub use self::watch::WatchScope;
+
 use self::desired::State;
 use self::health::Health;
-use self::watch::{WatchContext, WatchScope};
-use crate::config::Config;
+use self::watch::WatchContext;
 use crate::endpoint::Zone;
 use crate::plan::PlanConfig;
 use crate::plan::slices::SlicedZone;
@@ -30,7 +36,6 @@ use crate::provider::cloudflare::error::{CredentialOrigin, explain_startup};
 use crate::provider::cloudflare::{Cloudflare, StartupError};
 use crate::reconcile::{DesiredSource, PassOptions, PassOutcome, PassSummary, Reconciler};
 use crate::registry::txt::TxtRegistry;
-use crate::setup;
 use crate::telemetry::metrics::ControllerMetrics;
 
 /// Wait after a change before reconciling, so that a burst of events (a
@@ -56,69 +61,73 @@ fn failed_pass_retry(failures: u32, interval: Duration) -> Duration {
         .min(interval)
 }
 
-/// Runs the controller with a resolved configuration.
-pub fn run(config: &Config) -> anyhow::Result<ExitCode> {
+/// Runs the controller with its settings.
+pub fn run(settings: ControllerSettings) -> anyhow::Result<ExitCode> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
-    runtime.block_on(run_async(config))
+    runtime.block_on(run_async(settings))
 }
 
-async fn run_async(config: &Config) -> anyhow::Result<ExitCode> {
-    let source_config = Arc::new(setup::source_config(config)?);
-    let registry = setup::registry(config)?;
-    let provider = setup::cloudflare(config)?;
-    let domain_filter = setup::domain_filter(config)?;
-    let client = kube_client(config).await?;
+async fn run_async(settings: ControllerSettings) -> anyhow::Result<ExitCode> {
+    let ControllerSettings {
+        kinds,
+        watch_scope,
+        sources,
+        registry,
+        provider,
+        domain_filter,
+        plan: plan_settings,
+        kubernetes,
+        leader_election: election,
+        sync,
+        metrics_address,
+    } = settings;
+    let source_config = Arc::new(sources);
+    let client = kube_client::connect(&kubernetes).await?;
 
     let health = Health::new();
     let metrics = Arc::new(ControllerMetrics::default());
     health.register_metrics(provider.client().metrics(), &metrics);
-    let address = config.telemetry.metrics_address.clone();
-    let server = tokio::spawn(health::serve(address, health.clone()));
+    let server = tokio::spawn(health::serve(metrics_address, health.clone()));
 
     // Watchers: one per source, each telling when it has listed everything.
     let state = Arc::new(State::default());
-    let scope = WatchScope {
-        namespace: config.sources.namespace.clone().filter(|n| !n.is_empty()),
-        label_selector: config.sources.label_filter.clone(),
-        crd_api_version: config.sources.crd_api_version.clone(),
-        crd_kind: config.sources.crd_kind.clone(),
-    };
     let context = WatchContext {
         client: client.clone(),
-        scope,
+        scope: watch_scope.clone(),
         cfg: source_config.clone(),
         state: state.clone(),
         metrics: metrics.clone(),
     };
     let mut synced = Vec::new();
-    for kind in &config.sources.kinds {
+    for kind in &kinds {
         let (tx, rx) = channel::channel(false);
         synced.push(rx);
         watch::start(kind.def(), &context, tx);
     }
 
-    let leader = leader_election(config, client.clone()).await?;
-    let zones = connect(&provider, &domain_filter, config.sync.once, &health).await?;
+    let leader = leader_election(&election, sync.once, client.clone()).await?;
+    let zones = connect(&provider, &domain_filter, sync.once, &health).await?;
     // The controller counts the names in sync; it never lists them.
     let plan_config = PlanConfig {
+        zones,
         list_in_sync: false,
-        ..setup::plan_config(config, zones)?
+        ..plan_settings
     };
 
     let reporter = report::Reporter::new(
         client.clone(),
-        &config.sources.crd_api_version,
-        &config.sources.crd_kind,
-        config.sync.events_emit.clone(),
+        &watch_scope.crd_api_version,
+        &watch_scope.crd_kind,
+        sync.events_emit.clone(),
     );
     let options = PassOptions {
-        dry_run: config.sync.dry_run,
-        slice_size: config.sync.plan_slice_size,
+        dry_run: sync.dry_run,
+        slice_size: sync.plan_slice_size,
         keep_plan: false,
-        keep_changes: !config.sync.dry_run && reporter.tells_of_changes(),
+        keep_changes: !sync.dry_run && reporter.tells_of_changes(),
     };
     let mut controller = Controller {
         reconciler: Reconciler::new(provider, registry, plan_config, options),
@@ -131,7 +140,7 @@ async fn run_async(config: &Config) -> anyhow::Result<ExitCode> {
     }
     tracing::info!(objects = state.objects(), "every source listed");
 
-    let outcome = if config.sync.once {
+    let outcome = if sync.once {
         let ok = controller.pass(true).await == PassOutcome::Converged;
         Ok(if ok {
             ExitCode::SUCCESS
@@ -141,12 +150,9 @@ async fn run_async(config: &Config) -> anyhow::Result<ExitCode> {
     } else {
         health.set_ready(true);
         let timing = Timing {
-            interval: config.sync.interval,
+            interval: sync.interval,
             debounce: DEFAULT_DEBOUNCE,
-            min_gap: config
-                .sync
-                .min_event_sync_interval
-                .unwrap_or(Duration::ZERO),
+            min_gap: sync.min_event_sync_interval.unwrap_or(Duration::ZERO),
         };
         let rx = leader.as_ref().map(|e| e.rx.clone());
         controller.run(timing, rx, shutdown_signal()).await;
@@ -157,34 +163,6 @@ async fn run_async(config: &Config) -> anyhow::Result<ExitCode> {
     };
     server.abort();
     outcome
-}
-
-/// A kube client from `--server`/`--kubeconfig`, else the in-cluster config or
-/// the local kubeconfig.
-async fn kube_client(config: &Config) -> anyhow::Result<kube::Client> {
-    let k = &config.kubernetes;
-    let mut kube_config = if let Some(path) = &k.kubeconfig {
-        let kubeconfig = kube::config::Kubeconfig::read_from(path)
-            .with_context(|| format!("cannot read --kubeconfig {}", path.display()))?;
-        kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await?
-    } else if let Some(server) = &k.server {
-        kube::Config::new(
-            server
-                .parse()
-                .with_context(|| format!("--server {server:?} is not a URL"))?,
-        )
-    } else {
-        kube::Config::infer().await.context(
-            "cannot find the Kubernetes API: run in a cluster, or pass --kubeconfig or --server",
-        )?
-    };
-    if let Some(server) = &k.server {
-        kube_config.cluster_url = server
-            .parse()
-            .with_context(|| format!("--server {server:?} is not a URL"))?;
-    }
-    kube_config.read_timeout = Some(k.request_timeout.max(Duration::from_secs(1)));
-    Ok(kube::Client::try_from(kube_config)?)
 }
 
 /// Cloudflare's start-up checks. Under `--once` a failure is one line and an
@@ -224,11 +202,11 @@ async fn connect(
 
 /// Leader election: `None` when off (this replica always writes).
 async fn leader_election(
-    config: &Config,
+    election: &LeaderElectionConfig,
+    once: bool,
     client: kube::Client,
 ) -> anyhow::Result<Option<Election>> {
-    let election = &config.leader_election;
-    if !election.enabled || config.sync.once {
+    if !election.enabled || once {
         return Ok(None);
     }
     let namespace = election

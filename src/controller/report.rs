@@ -17,14 +17,28 @@ use std::time::{Duration, Instant};
 use k8s_openapi::api::core::v1::ObjectReference;
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams};
 use kube::runtime::events::{Event, EventType, Recorder, Reporter as EventReporter};
+use serde::Serialize;
 use serde_json::json;
 
 use super::desired::{ObjectKey, ObjectView, State};
-use crate::config::EventKind;
 use crate::plan::{Action, Change, Skip, SkipReason};
 use crate::provider::cloudflare::apply::ApplyReport;
 use crate::source::SourceKind;
 use crate::sync::lock;
+
+/// A Kubernetes Event flaredns may emit about a record (`--events-emit`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
+pub enum EventKind {
+    /// A record was created or updated.
+    #[value(name = "RecordReady")]
+    RecordReady,
+    /// A record was deleted.
+    #[value(name = "RecordDeleted")]
+    RecordDeleted,
+    /// A record could not be written.
+    #[value(name = "RecordError")]
+    RecordError,
+}
 
 /// The same Event (object, reason) at most this often; repeats in between are
 /// dropped (kube's recorder also folds what it sends into series).

@@ -425,10 +425,12 @@ mod tests {
         let n = 10_000;
         let (small, large) = (comparisons_for(n), comparisons_for(4 * n));
         // Every repeat is compared at least once; a linear search would make
-        // about n²/2 comparisons.
+        // about n²/2 comparisons, 16 times as many for 4n keys. The hash map's
+        // seed is random, so a few collisions more or less are noise: linear
+        // is about 4 times as many, and anything under 8 is not quadratic.
         assert!(small >= n / 3, "{small}");
         assert!(
-            large <= 4 * small + 100,
+            large < 8 * small,
             "{small} for {n} keys, {large} for {}",
             4 * n
         );

@@ -1,9 +1,39 @@
 //! Logging with tracing-subscriber: `--log-level` with ExternalDNS's (logrus)
 //! level names, `--log-format=text|json`, and `RUST_LOG` for finer filters.
 
+use serde::Serialize;
 use tracing_subscriber::EnvFilter;
 
-use crate::config::{LogFormat, LogLevel};
+/// How much to log (`--log-level`), with logrus's names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum LogLevel {
+    /// Nothing but panics.
+    Panic,
+    /// Only failures that stop flaredns.
+    Fatal,
+    /// Failures.
+    Error,
+    /// Failures and what may need attention.
+    #[value(alias = "warn")]
+    Warning,
+    /// Also what flaredns does.
+    Info,
+    /// Also details for diagnosis.
+    Debug,
+    /// Everything.
+    Trace,
+}
+
+/// How log lines look (`--log-format`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum LogFormat {
+    /// One readable line per entry.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
 
 /// The tracing filter for a logrus level name. `panic` and `fatal` keep only
 /// errors (tracing has no coarser level); dependencies log at warning and above

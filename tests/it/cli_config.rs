@@ -540,3 +540,23 @@ fn version_prints_the_name_and_version() {
         format!("flaredns {}\n", env!("CARGO_PKG_VERSION"))
     );
 }
+
+#[test]
+fn the_controller_notes_cache_flags_once_at_start_up() {
+    // No credentials: the controller stops right after its start-up notes.
+    let run = |flags: &[&str]| {
+        let mut args = vec![
+            "--source=ingress",
+            "--provider=cloudflare",
+            "--server=http://127.0.0.1:9",
+        ];
+        args.extend_from_slice(flags);
+        stderr(&flaredns(&args, &[]))
+    };
+    let noted = run(&["--txt-cache-interval=5m", "--provider-cache-time=30s"]);
+    assert_eq!(noted.matches("needs no cache").count(), 2, "{noted}");
+    assert_eq!(noted.matches("--txt-cache-interval=5m0s").count(), 1);
+    assert_eq!(noted.matches("--provider-cache-time=30s").count(), 1);
+    let quiet = run(&[]);
+    assert_eq!(quiet.matches("needs no cache").count(), 0, "{quiet}");
+}

@@ -9,13 +9,13 @@ use crate::sandbox_support;
 
 use std::time::Duration;
 
-use flaredns::config::{CloudflareCredentials, TokenSource};
 use flaredns::endpoint::{Endpoint, RecordType};
 use flaredns::filter::DomainFilter;
 use flaredns::provider::cloudflare::StartupError;
 use flaredns::provider::cloudflare::client::{
     Client, ClientConfig, ClientConfigError, RetryPolicy,
 };
+use flaredns::provider::cloudflare::credentials::{CloudflareCredentials, TokenSource};
 use flaredns::provider::cloudflare::error::{CredentialOrigin, explain_startup};
 use flaredns::provider::cloudflare::ratelimit::RateLimitConfig;
 use flaredns::reconcile::converge;

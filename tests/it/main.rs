@@ -17,6 +17,7 @@ mod crd;
 mod fault_matrix;
 mod fuzz_properties;
 mod kube_api_fake;
+mod kube_request_limit;
 mod metrics_exposition;
 mod plan_command;
 mod plan_live;

@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
-use flaredns::config::{CloudflareCredentials, TokenSource};
 use flaredns::endpoint::{Endpoint, RecordType, Zone};
 use flaredns::filter::DomainFilter;
 use flaredns::plan::{Desired, PlanConfig};
 use flaredns::provider::cloudflare::client::{Client, ClientConfig, RetryPolicy};
+use flaredns::provider::cloudflare::credentials::{CloudflareCredentials, TokenSource};
 use flaredns::provider::cloudflare::ratelimit::RateLimitConfig;
 use flaredns::provider::cloudflare::{Cloudflare, CloudflareSettings};
 use flaredns::reconcile::{ReconcileReport, converge};

@@ -18,10 +18,10 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 
+use super::credentials::CloudflareCredentials;
 use super::error::ApiError;
 use super::ratelimit::{Limiter, RateLimitConfig, parse_ratelimit_header, parse_retry_after};
 use super::types::{BatchRequest, BatchResponse, Envelope, ReadRecord, TokenVerify, Zone};
-use crate::config::CloudflareCredentials;
 use crate::sync::lock;
 use crate::telemetry::metrics::{CloudflareMetrics, RequestLabels};
 
@@ -603,8 +603,8 @@ mod wire_golden {
     use serde_json::json;
 
     use super::*;
-    use crate::config::TokenSource;
     use crate::endpoint::RecordType;
+    use crate::provider::cloudflare::credentials::TokenSource;
     use crate::provider::cloudflare::types::{RecordId, RecordPatch, RecordRequest, WithId};
     use crate::sandbox::{Plan, RecordInput, Sandbox, SandboxConfig, SandboxHandle};
     use crate::secret::Secret;

@@ -5,6 +5,7 @@ pub mod apply;
 pub mod batch;
 pub mod client;
 pub mod convert;
+pub mod credentials;
 pub mod error;
 pub mod ratelimit;
 pub mod store;

@@ -1,0 +1,73 @@
+//! The Kubernetes API client: where the API server is (`--server`,
+//! `--kubeconfig`, or the cluster's own), how long one request may take, and
+//! how many requests per second flaredns may send (`--kube-api-qps`,
+//! `--kube-api-burst`, enforced by [`RequestLimitLayer`]).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use kube::client::ClientBuilder;
+use serde::{Serialize, Serializer};
+
+use super::request_limit::{RequestLimitLayer, RequestRate};
+use crate::go_syntax;
+
+/// Everything flaredns needs to reach the Kubernetes API.
+#[derive(Clone, Debug, Serialize)]
+pub struct KubeClientConfig {
+    /// `--server`; `None` takes it from the kubeconfig or the cluster.
+    pub server: Option<String>,
+    /// `--kubeconfig`; `None` uses the usual search.
+    pub kubeconfig: Option<PathBuf>,
+    /// `--kube-api-request-timeout`, else the deprecated `--request-timeout`, else 30s.
+    #[serde(serialize_with = "go_duration")]
+    pub request_timeout: Duration,
+    /// `--kube-api-qps`: requests per second on average.
+    pub qps: u32,
+    /// `--kube-api-burst`: requests that may start at once.
+    pub burst: u32,
+}
+
+impl KubeClientConfig {
+    /// The request rate the client keeps to.
+    pub fn rate(&self) -> RequestRate {
+        RequestRate {
+            qps: f64::from(self.qps.max(1)),
+            burst: self.burst.max(1),
+        }
+    }
+}
+
+fn go_duration<S: Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&go_syntax::format_duration(*duration))
+}
+
+/// A kube client from `--server`/`--kubeconfig`, else the in-cluster config or
+/// the local kubeconfig, limited to `--kube-api-qps` and `--kube-api-burst`.
+pub async fn connect(k: &KubeClientConfig) -> anyhow::Result<kube::Client> {
+    let mut kube_config = if let Some(path) = &k.kubeconfig {
+        let kubeconfig = kube::config::Kubeconfig::read_from(path)
+            .with_context(|| format!("cannot read --kubeconfig {}", path.display()))?;
+        kube::Config::from_custom_kubeconfig(kubeconfig, &Default::default()).await?
+    } else if let Some(server) = &k.server {
+        kube::Config::new(
+            server
+                .parse()
+                .with_context(|| format!("--server {server:?} is not a URL"))?,
+        )
+    } else {
+        kube::Config::infer().await.context(
+            "cannot find the Kubernetes API: run in a cluster, or pass --kubeconfig or --server",
+        )?
+    };
+    if let Some(server) = &k.server {
+        kube_config.cluster_url = server
+            .parse()
+            .with_context(|| format!("--server {server:?} is not a URL"))?;
+    }
+    kube_config.read_timeout = Some(k.request_timeout.max(Duration::from_secs(1)));
+    Ok(ClientBuilder::try_from(kube_config)?
+        .with_layer(&RequestLimitLayer::new(k.rate()))
+        .build())
+}
