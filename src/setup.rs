@@ -2,8 +2,8 @@
 //! settings, the TXT registry and the planner settings. One place, so that the
 //! controller, `flaredns plan` and the sandbox demo read flags the same way.
 
-use crate::config::{Config, RegistryKind};
-use crate::controller::{ControllerSettings, WatchScope};
+use crate::config::{Config, ProviderKind, RegistryKind};
+use crate::controller::{ControllerSettings, Provider, WatchScope};
 use crate::endpoint::{RecordType, Zone};
 use crate::filter::{DomainFilter, InvalidRegexFilter, TargetNetFilter};
 use crate::plan::PlanConfig;
@@ -41,6 +41,11 @@ pub enum SetupError {
     NoCredentials,
     #[error(transparent)]
     Client(#[from] ClientConfigError),
+    #[error(
+        "--provider=inmemory holds one zone per --domain-filter domain: give at least one \
+         --domain-filter"
+    )]
+    InMemoryWithoutZones,
 }
 
 /// The source settings (`--namespace`, filters, annotation prefixes, …).
@@ -202,7 +207,7 @@ pub fn controller(config: &Config) -> Result<ControllerSettings, SetupError> {
         },
         sources: source_config(config)?,
         registry: registry(config)?,
-        provider: cloudflare(config)?,
+        provider: provider(config)?,
         domain_filter: domain_filter(config)?,
         // The zones are known once Cloudflare is reached.
         plan: plan_config(config, Vec::new())?,
@@ -211,6 +216,29 @@ pub fn controller(config: &Config) -> Result<ControllerSettings, SetupError> {
         sync: config.sync.clone(),
         metrics_address: config.telemetry.metrics_address.clone(),
     })
+}
+
+/// The controller's zones: Cloudflare's, or in memory with `--provider=inmemory`.
+pub fn provider(config: &Config) -> Result<Provider, SetupError> {
+    match config.provider.kind {
+        ProviderKind::Cloudflare => Ok(Provider::Cloudflare(cloudflare(config)?)),
+        ProviderKind::Inmemory => {
+            let zones: Vec<Zone> = config
+                .scope
+                .domain_filters
+                .iter()
+                .map(|name| Zone {
+                    id: format!("inmemory-{name}"),
+                    name: name.clone(),
+                    paid_plan: false,
+                })
+                .collect();
+            if zones.is_empty() {
+                return Err(SetupError::InMemoryWithoutZones);
+            }
+            Ok(Provider::InMemory { zones })
+        }
+    }
 }
 
 /// The domain filter alone (for finding zones before the planner is set up).

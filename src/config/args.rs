@@ -188,7 +188,7 @@ pub struct RegistryArgs {
 #[derive(Args, Clone, Debug)]
 #[command(next_help_heading = "Provider")]
 pub struct ProviderArgs {
-    /// DNS provider: cloudflare (required, except by plan).
+    /// DNS provider: cloudflare, or inmemory (zones of --domain-filter held in memory, changes logged, no credentials) (required, except by plan).
     #[arg(long, value_name = "PROVIDER", value_parser = parse_provider)]
     pub provider: Option<ProviderKind>,
     /// Accepted for ExternalDNS compatibility: flaredns reads each zone once per pass

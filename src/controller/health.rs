@@ -37,9 +37,17 @@ impl Health {
         self.ready.store(ready, Ordering::Relaxed);
     }
 
-    pub fn register_metrics(&self, cloudflare: &CloudflareMetrics, controller: &ControllerMetrics) {
+    /// Serves the controller's metrics, and the Cloudflare client's when
+    /// there is one.
+    pub fn register_metrics(
+        &self,
+        cloudflare: Option<&CloudflareMetrics>,
+        controller: &ControllerMetrics,
+    ) {
         if let Ok(mut registry) = self.registry.lock() {
-            cloudflare.register(&mut registry);
+            if let Some(cloudflare) = cloudflare {
+                cloudflare.register(&mut registry);
+            }
             controller.register(&mut registry);
         }
     }

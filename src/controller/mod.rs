@@ -22,7 +22,7 @@ use anyhow::Context;
 use tokio::sync::watch as channel;
 
 pub use self::report::EventKind;
-pub use self::settings::{ControllerSettings, LeaderElectionConfig, SyncConfig};
+pub use self::settings::{ControllerSettings, LeaderElectionConfig, Provider, SyncConfig};
 pub use self::watch::WatchScope;
 
 use self::desired::State;
@@ -32,8 +32,10 @@ use crate::endpoint::Zone;
 use crate::plan::PlanConfig;
 use crate::plan::slices::SlicedZone;
 use crate::provider::ApplyReport;
+use crate::provider::ZoneStore;
 use crate::provider::cloudflare::error::{CredentialOrigin, explain_startup};
 use crate::provider::cloudflare::{Cloudflare, StartupError};
+use crate::provider::inmemory::{InMemoryStore, InMemoryZones};
 use crate::reconcile::{DesiredSource, PassOptions, PassOutcome, PassSummary, Reconciler};
 use crate::registry::txt::TxtRegistry;
 use crate::telemetry::metrics::ControllerMetrics;
@@ -89,7 +91,11 @@ async fn run_async(settings: ControllerSettings) -> anyhow::Result<ExitCode> {
 
     let health = Health::new();
     let metrics = Arc::new(ControllerMetrics::default());
-    health.register_metrics(provider.client().metrics(), &metrics);
+    let cloudflare_metrics = match &provider {
+        Provider::Cloudflare(cloudflare) => Some(cloudflare.client().metrics()),
+        Provider::InMemory { .. } => None,
+    };
+    health.register_metrics(cloudflare_metrics, &metrics);
     let server = tokio::spawn(health::serve(metrics_address, health.clone()));
 
     // Watchers: one per source, each telling when it has listed everything.
@@ -109,14 +115,6 @@ async fn run_async(settings: ControllerSettings) -> anyhow::Result<ExitCode> {
     }
 
     let leader = leader_election(&election, sync.once, client.clone()).await?;
-    let zones = connect(&provider, &domain_filter, sync.once, &health).await?;
-    // The controller counts the names in sync; it never lists them.
-    let plan_config = PlanConfig {
-        zones,
-        list_in_sync: false,
-        ..plan_settings
-    };
-
     let reporter = report::Reporter::new(
         client.clone(),
         &watch_scope.crd_api_version,
@@ -129,40 +127,111 @@ async fn run_async(settings: ControllerSettings) -> anyhow::Result<ExitCode> {
         keep_plan: false,
         keep_changes: !sync.dry_run && reporter.tells_of_changes(),
     };
-    let mut controller = Controller {
-        reconciler: Reconciler::new(provider, registry, plan_config, options),
+    let parts = LoopParts {
+        registry,
+        plan_settings,
+        options,
         state: state.clone(),
         reporter,
         metrics: metrics.clone(),
+        synced,
+        health,
+        leader,
+        sync,
+    };
+    let outcome = match provider {
+        Provider::Cloudflare(cloudflare) => {
+            let zones =
+                connect(&cloudflare, &domain_filter, parts.sync.once, &parts.health).await?;
+            reconcile_loop(cloudflare, zones, parts).await
+        }
+        Provider::InMemory { zones } => {
+            let names: Vec<&str> = zones.iter().map(|z| z.name.as_str()).collect();
+            tracing::info!(
+                zones = ?names,
+                "in-memory provider: the zones start empty and live in this process; \
+                 nothing is written to any DNS provider, every change is logged"
+            );
+            let store = InMemoryStore::new(InMemoryZones::new(zones.clone(), Vec::new()));
+            reconcile_loop(store, zones, parts).await
+        }
+    };
+    server.abort();
+    outcome
+}
+
+/// What the reconcile loop needs besides its store, built before the store
+/// is reached.
+struct LoopParts {
+    registry: TxtRegistry,
+    plan_settings: PlanConfig,
+    options: PassOptions,
+    state: Arc<State>,
+    reporter: report::Reporter,
+    metrics: Arc<ControllerMetrics>,
+    /// One per watcher: set once it has listed everything.
+    synced: Vec<channel::Receiver<bool>>,
+    health: Health,
+    leader: Option<Election>,
+    sync: SyncConfig,
+}
+
+/// Waits for every source to list, then reconciles against `store` once
+/// (`--once`) or until SIGTERM.
+async fn reconcile_loop<S: ZoneStore>(
+    store: S,
+    zones: Vec<Zone>,
+    parts: LoopParts,
+) -> anyhow::Result<ExitCode> {
+    let LoopParts {
+        registry,
+        plan_settings,
+        options,
+        state,
+        reporter,
+        metrics,
+        mut synced,
+        health,
+        leader,
+        sync,
+    } = parts;
+    // The controller counts the names in sync; it never lists them.
+    let plan_config = PlanConfig {
+        zones,
+        list_in_sync: false,
+        ..plan_settings
+    };
+    let mut controller = Controller {
+        reconciler: Reconciler::new(store, registry, plan_config, options),
+        state: state.clone(),
+        reporter,
+        metrics,
     };
     for rx in &mut synced {
         rx.wait_for(|done| *done).await.ok();
     }
     tracing::info!(objects = state.objects(), "every source listed");
 
-    let outcome = if sync.once {
+    if sync.once {
         let ok = controller.pass(true).await == PassOutcome::Converged;
-        Ok(if ok {
+        return Ok(if ok {
             ExitCode::SUCCESS
         } else {
             ExitCode::FAILURE
-        })
-    } else {
-        health.set_ready(true);
-        let timing = Timing {
-            interval: sync.interval,
-            debounce: DEFAULT_DEBOUNCE,
-            min_gap: sync.min_event_sync_interval.unwrap_or(Duration::ZERO),
-        };
-        let rx = leader.as_ref().map(|e| e.rx.clone());
-        controller.run(timing, rx, shutdown_signal()).await;
-        if let Some(election) = leader {
-            election.release().await;
-        }
-        Ok(ExitCode::SUCCESS)
+        });
+    }
+    health.set_ready(true);
+    let timing = Timing {
+        interval: sync.interval,
+        debounce: DEFAULT_DEBOUNCE,
+        min_gap: sync.min_event_sync_interval.unwrap_or(Duration::ZERO),
     };
-    server.abort();
-    outcome
+    let rx = leader.as_ref().map(|e| e.rx.clone());
+    controller.run(timing, rx, shutdown_signal()).await;
+    if let Some(election) = leader {
+        election.release().await;
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// Cloudflare's start-up checks. Under `--once` a failure is one line and an
@@ -313,15 +382,15 @@ struct Timing {
 
 /// The reconcile loop: one pass at a time over the watched state, with the
 /// zone view kept between passes, then metrics, status and Events.
-struct Controller {
-    reconciler: Reconciler<Cloudflare>,
+struct Controller<S> {
+    reconciler: Reconciler<S>,
     state: Arc<State>,
     /// DNSEndpoint status and Events.
     reporter: report::Reporter,
     metrics: Arc<ControllerMetrics>,
 }
 
-impl Controller {
+impl<S: ZoneStore> Controller<S> {
     async fn run(
         &mut self,
         timing: Timing,

@@ -9,6 +9,7 @@ use serde::Serialize;
 use super::kube_client::KubeClientConfig;
 use super::report::EventKind;
 use super::watch::WatchScope;
+use crate::endpoint::Zone;
 use crate::filter::DomainFilter;
 use crate::go_syntax::{serialize_duration, serialize_optional_duration};
 use crate::plan::PlanConfig;
@@ -50,6 +51,18 @@ pub struct LeaderElectionConfig {
     pub lease_name: String,
 }
 
+/// Where the controller keeps the zones (`--provider`).
+#[derive(Debug)]
+pub enum Provider {
+    /// Cloudflare, over HTTP.
+    Cloudflare(Cloudflare),
+    /// ExternalDNS's in-memory provider: one empty zone per `--domain-filter`
+    /// domain, held in the process and lost when it ends. Nothing leaves the
+    /// process and no credential is needed; every change is logged, which
+    /// makes it a safe first run in a cluster.
+    InMemory { zones: Vec<Zone> },
+}
+
 /// Everything [`super::run`] needs, built before it starts.
 #[derive(Debug)]
 pub struct ControllerSettings {
@@ -61,8 +74,8 @@ pub struct ControllerSettings {
     pub sources: SourceConfig,
     /// The TXT ownership registry.
     pub registry: TxtRegistry,
-    /// The Cloudflare provider.
-    pub provider: Cloudflare,
+    /// Where the zones are kept.
+    pub provider: Provider,
     /// Which zones may be written into.
     pub domain_filter: DomainFilter,
     /// The planner's settings; its zones are filled in once Cloudflare is reached.

@@ -524,3 +524,70 @@ async fn a_headless_service_publishes_its_ready_pods() {
     .await;
     assert_eq!(requests_for(&w, "nodes"), 0, "pod addresses need no nodes");
 }
+
+/// The guide's manifests, as the objects the API server holds.
+fn guide_objects() -> Vec<Value> {
+    use serde::Deserialize;
+    let root = env!("CARGO_MANIFEST_DIR");
+    ["nginx-ingress.yaml", "custom-record.yaml"]
+        .iter()
+        .flat_map(|file| {
+            let text = std::fs::read_to_string(format!("{root}/examples/guide/{file}")).unwrap();
+            serde_norway::Deserializer::from_str(&text)
+                .map(|document| Value::deserialize(document).unwrap())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_in_memory_provider_runs_the_guide_with_no_token_and_logs_its_changes() {
+    let w = world().await;
+    for object in guide_objects() {
+        w.kube.create(&object).unwrap();
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_flaredns"))
+        .args([
+            "--source=ingress",
+            "--source=crd",
+            "--provider=inmemory",
+            "--txt-owner-id=production-cluster-01",
+            "--domain-filter=example.com",
+            "--log-format=json",
+            "--once",
+        ])
+        .arg(format!("--server={}", w.kube.url()))
+        .arg(format!("--metrics-address=127.0.0.1:{}", w.metrics_port))
+        .env_remove("CF_API_TOKEN")
+        .env_remove("CF_API_KEY")
+        .env_remove("CF_API_EMAIL")
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .output()
+        .unwrap();
+    let log = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{log}");
+    for name in ["nginx.example.com", "static.example.com"] {
+        assert!(
+            log.lines()
+                .any(|line| line.contains(r#""action":"create""#) && line.contains(name)),
+            "{name} is not logged as created: {log}"
+        );
+    }
+    // Nothing reached Cloudflare's (sandbox) API.
+    assert_eq!(w.calls(CallKind::Batch), 0);
+    assert!(w.records().is_empty());
+
+    // Without a domain filter there is no zone to hold: a clear start-up error.
+    let output = Command::new(env!("CARGO_BIN_EXE_flaredns"))
+        .args(["--source=crd", "--provider=inmemory", "--once"])
+        .arg(format!("--server={}", w.kube.url()))
+        .env_remove("CF_API_TOKEN")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("--domain-filter"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
