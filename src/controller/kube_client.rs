@@ -8,10 +8,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use kube::client::ClientBuilder;
-use serde::{Serialize, Serializer};
+use serde::Serialize;
 
 use super::request_limit::{RequestLimitLayer, RequestRate};
-use crate::go_syntax;
+use crate::go_syntax::serialize_duration;
 
 /// Everything flaredns needs to reach the Kubernetes API.
 #[derive(Clone, Debug, Serialize)]
@@ -21,7 +21,7 @@ pub struct KubeClientConfig {
     /// `--kubeconfig`; `None` uses the usual search.
     pub kubeconfig: Option<PathBuf>,
     /// `--kube-api-request-timeout`, else the deprecated `--request-timeout`, else 30s.
-    #[serde(serialize_with = "go_duration")]
+    #[serde(serialize_with = "serialize_duration")]
     pub request_timeout: Duration,
     /// `--kube-api-qps`: requests per second on average.
     pub qps: u32,
@@ -37,10 +37,6 @@ impl KubeClientConfig {
             burst: self.burst.max(1),
         }
     }
-}
-
-fn go_duration<S: Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(&go_syntax::format_duration(*duration))
 }
 
 /// A kube client from `--server`/`--kubeconfig`, else the in-cluster config or
