@@ -258,7 +258,7 @@ pub struct SyncArgs {
     /// Compute and log changes without making them.
     #[arg(long)]
     pub dry_run: bool,
-    /// Also synchronise when a watched object changes.
+    /// Accepted for ExternalDNS compatibility: flaredns always synchronises (debounced) when a watched object changes, with or without it.
     #[arg(long)]
     pub events: bool,
     /// Shortest time between two reconciles [default: none; flaredns

@@ -62,8 +62,32 @@ pub async fn connect(k: &KubeClientConfig) -> anyhow::Result<kube::Client> {
             .parse()
             .with_context(|| format!("--server {server:?} is not a URL"))?;
     }
-    kube_config.read_timeout = Some(k.request_timeout.max(Duration::from_secs(1)));
+    kube_config.read_timeout = read_timeout(k.request_timeout);
     Ok(ClientBuilder::try_from(kube_config)?
         .with_layer(&RequestLimitLayer::new(k.rate()))
         .build())
+}
+/// `--kube-api-request-timeout` as the client's read timeout: `0s` means
+/// none, as in ExternalDNS; anything else at least a second, so that a typo
+/// such as `30ms` cannot cut every request short.
+fn read_timeout(flag: Duration) -> Option<Duration> {
+    (!flag.is_zero()).then(|| flag.max(Duration::from_secs(1)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zero_means_no_read_timeout() {
+        assert_eq!(read_timeout(Duration::ZERO), None);
+        assert_eq!(
+            read_timeout(Duration::from_millis(30)),
+            Some(Duration::from_secs(1))
+        );
+        assert_eq!(
+            read_timeout(Duration::from_secs(30)),
+            Some(Duration::from_secs(30))
+        );
+    }
 }
