@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use crate::endpoint::{CloudflareProps, Endpoint, RecordType, Zone, zone_for};
 use crate::record::{AUTO_TTL, RecordContent, RecordData};
 
-use super::diff::CurrentRows;
+use super::current::CurrentRows;
 use super::{Adjustment, HoldReason, Plan, PlanConfig, Skip, SkipReason};
 
 /// Cloudflare's TTL bounds for a TTL other than 1 ("automatic").

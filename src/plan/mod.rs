@@ -14,6 +14,7 @@
 //! - `upsert-only` never deletes, `create-only` never updates or deletes;
 //! - planning against the result of applying a plan gives an empty plan.
 
+mod current;
 mod desired;
 mod diff;
 pub mod report;
@@ -362,7 +363,7 @@ pub fn compute(
 ) -> Plan {
     let desired = desired.into();
     let mut plan = Plan::default();
-    let current_rows = diff::current_rows(current, config);
+    let current_rows = current::current_rows(current, config);
     let desired_rows = desired::prepare(
         desired.endpoints,
         &desired.held_resources,
