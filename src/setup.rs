@@ -29,7 +29,7 @@ pub enum SetupError {
     #[error("--fqdn-template: {0}")]
     Template(#[from] TemplateError),
     #[error(transparent)]
-    Source(#[from] source::ConfigError),
+    Source(#[from] source::SourceConfigError),
     #[error(transparent)]
     Registry(#[from] RegistryConfigError),
     #[error(transparent)]

@@ -26,8 +26,7 @@ use crate::provider::cloudflare::credentials::{CloudflareCredentials, TokenSourc
 use crate::provider::cloudflare::types::ReadRecord;
 use crate::reconcile::{ReconcileReport, converge};
 use crate::sandbox::{
-    Plan as ZonePlan, RecordDataFields, RecordInput, Sandbox, SandboxConfig, SandboxHandle,
-    SettingsObject,
+    PlanTier, RecordDataFields, RecordInput, Sandbox, SandboxConfig, SandboxHandle, SettingsObject,
 };
 use crate::secret::Secret;
 use crate::setup;
@@ -144,7 +143,7 @@ async fn seeded_sandbox(
     let named: Vec<RecordZone> = parse_record_list(&records).with_context(does_not_parse)?;
     let records: Vec<ReadRecord> = parse_record_list(&records).with_context(does_not_parse)?;
     let zone_name = zone_name_of(&named).unwrap_or_else(|| "example.com".to_string());
-    handle.add_zone(&zone_name, ZonePlan::Free)?;
+    handle.add_zone(&zone_name, PlanTier::Free)?;
     let requests: Vec<RecordInput> = zone_records(records, "").0.iter().map(seed_input).collect();
     let count = requests.len();
     handle.put_records(&zone_name, requests)?;

@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::auth::Principal;
 use super::body::{self, BodyReading};
-use super::error::{ApiError, code};
+use super::error::{FailedCall, code};
 use super::ops;
 use super::query::{self, Query, RECORD_PAGES, ZONE_PAGES};
 use super::route::Route;
@@ -22,7 +22,7 @@ use super::zone::ZoneState;
 #[derive(Debug)]
 pub struct Outcome {
     /// The success envelope, or the error.
-    pub result: Result<Value, ApiError>,
+    pub result: Result<Value, FailedCall>,
     /// For batches whose body parsed: the number of operations.
     pub operations: Option<usize>,
     /// The zone a successful write changed.
@@ -30,7 +30,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    fn read(result: Result<Value, ApiError>) -> Self {
+    fn read(result: Result<Value, FailedCall>) -> Self {
         Outcome {
             result,
             operations: None,
@@ -38,7 +38,7 @@ impl Outcome {
         }
     }
 
-    fn write(result: Result<Value, ApiError>, zone: &str) -> Self {
+    fn write(result: Result<Value, FailedCall>, zone: &str) -> Self {
         let changed_zone = result.is_ok().then(|| zone.to_string());
         Outcome {
             result,
@@ -65,7 +65,7 @@ pub fn answer(store: &mut Store, clock: &Clock, principal: &Principal, call: Cal
     match call.route {
         Route::Verify => Outcome::read(verify(principal)),
         Route::ListZones => Outcome::read(list_zones(store, principal, call.query)),
-        Route::Unrouted => Outcome::read(Err(ApiError::no_route())),
+        Route::Unrouted => Outcome::read(Err(FailedCall::no_route())),
         Route::GetZone { zone } => Outcome::read(
             visible_zone(store, principal, zone, call.path)
                 .and_then(|z| envelope(ResponseEnvelope::ok(z.to_api()))),
@@ -77,7 +77,7 @@ pub fn answer(store: &mut Store, clock: &Clock, principal: &Principal, call: Cal
         Route::GetRecord { zone, record } => Outcome::read(
             visible_zone(store, principal, zone, call.path).and_then(|z| {
                 check_record_id(record, call.path)?;
-                let found = z.get(record).ok_or_else(ApiError::record_not_found)?;
+                let found = z.get(record).ok_or_else(FailedCall::record_not_found)?;
                 envelope(ResponseEnvelope::ok(found))
             }),
         ),
@@ -129,16 +129,16 @@ pub fn answer(store: &mut Store, clock: &Clock, principal: &Principal, call: Cal
     }
 }
 
-fn envelope<T: Serialize>(envelope: ResponseEnvelope<T>) -> Result<Value, ApiError> {
+fn envelope<T: Serialize>(envelope: ResponseEnvelope<T>) -> Result<Value, FailedCall> {
     serde_json::to_value(envelope).map_err(|e| {
         tracing::error!(error = %e, "cannot encode a sandbox answer");
-        ApiError::server_error(500)
+        FailedCall::server_error(500)
     })
 }
 
-fn verify(principal: &Principal) -> Result<Value, ApiError> {
+fn verify(principal: &Principal) -> Result<Value, FailedCall> {
     let Principal::Token { id, .. } = principal else {
-        return Err(ApiError::authorization_format());
+        return Err(FailedCall::authorization_format());
     };
     let mut answer = ResponseEnvelope::ok(TokenObject {
         id: id.clone(),
@@ -151,7 +151,7 @@ fn verify(principal: &Principal) -> Result<Value, ApiError> {
     envelope(answer)
 }
 
-fn list_zones(store: &Store, principal: &Principal, q: &Query) -> Result<Value, ApiError> {
+fn list_zones(store: &Store, principal: &Principal, q: &Query) -> Result<Value, FailedCall> {
     let zones = store
         .zones()
         .filter(|z| principal.may_see(&z.name))
@@ -162,7 +162,7 @@ fn list_zones(store: &Store, principal: &Principal, q: &Query) -> Result<Value, 
     envelope(ResponseEnvelope::page(page, info))
 }
 
-fn list_records(zone: &ZoneState, q: &Query) -> Result<Value, ApiError> {
+fn list_records(zone: &ZoneState, q: &Query) -> Result<Value, FailedCall> {
     let records = query::records(zone.records().cloned().collect(), q);
     let (page, info) = query::page(&records, q, RECORD_PAGES);
     envelope(ResponseEnvelope::page(page, info))
@@ -175,15 +175,15 @@ fn visible_zone<'s>(
     principal: &Principal,
     id: &str,
     path: &str,
-) -> Result<&'s ZoneState, ApiError> {
+) -> Result<&'s ZoneState, FailedCall> {
     if !stamp::is_id(id) {
-        return Err(ApiError::bad_object_id(path));
+        return Err(FailedCall::bad_object_id(path));
     }
     let zone = store
         .zone(id)
-        .ok_or_else(|| ApiError::bad_object_id(path))?;
+        .ok_or_else(|| FailedCall::bad_object_id(path))?;
     if !principal.may_see(&zone.name) {
-        return Err(ApiError::authentication());
+        return Err(FailedCall::authentication());
     }
     Ok(zone)
 }
@@ -194,28 +194,28 @@ fn writable_zone<'s>(
     principal: &Principal,
     id: &str,
     path: &str,
-) -> Result<&'s mut ZoneState, ApiError> {
+) -> Result<&'s mut ZoneState, FailedCall> {
     visible_zone(store, principal, id, path)?;
     if !principal.may_write() {
-        return Err(ApiError::authentication());
+        return Err(FailedCall::authentication());
     }
     store
         .zone_mut(id)
-        .ok_or_else(|| ApiError::bad_object_id(path))
+        .ok_or_else(|| FailedCall::bad_object_id(path))
 }
 
-fn check_record_id(id: &str, path: &str) -> Result<(), ApiError> {
+fn check_record_id(id: &str, path: &str) -> Result<(), FailedCall> {
     if stamp::is_id(id) {
         Ok(())
     } else {
-        Err(ApiError::bad_object_id(path))
+        Err(FailedCall::bad_object_id(path))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sandbox::config::{Plan, ZoneAccess};
+    use crate::sandbox::config::{PlanTier, ZoneAccess};
 
     struct Fixture {
         store: Store,
@@ -226,7 +226,9 @@ mod tests {
     fn fixture() -> Fixture {
         let clock = Clock::default();
         let mut store = Store::default();
-        let zone = store.add_zone("example.com", Plan::Free, &clock).unwrap();
+        let zone = store
+            .add_zone("example.com", PlanTier::Free, &clock)
+            .unwrap();
         Fixture { store, clock, zone }
     }
 

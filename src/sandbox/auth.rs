@@ -5,7 +5,7 @@
 use super::config::{
     ApiKeyConfig, TokenConfig, ZoneAccess, is_email_format, is_key_format, is_token_format,
 };
-use super::error::{ApiError, code};
+use super::error::{FailedCall, code};
 use super::wire::ResponseMessage;
 
 /// An authenticated caller.
@@ -63,36 +63,36 @@ impl Credentials {
     /// Identifies the caller. A Bearer token is used when an `Authorization`
     /// header is sent, else the global key headers; with neither, the request is
     /// refused as having a malformed `Authorization` header.
-    pub fn authenticate(&self, headers: AuthHeaders<'_>) -> Result<Principal, ApiError> {
+    pub fn authenticate(&self, headers: AuthHeaders<'_>) -> Result<Principal, FailedCall> {
         if let Some(authorization) = headers.authorization {
             return self.bearer(authorization);
         }
         if headers.email.is_some() || headers.key.is_some() {
             return self.global_key(headers.email, headers.key);
         }
-        Err(ApiError::authorization_format())
+        Err(FailedCall::authorization_format())
     }
 
     /// Identifies a caller that must use a token (`/user/tokens/verify`).
-    pub fn authenticate_token(&self, headers: AuthHeaders<'_>) -> Result<Principal, ApiError> {
+    pub fn authenticate_token(&self, headers: AuthHeaders<'_>) -> Result<Principal, FailedCall> {
         match headers.authorization {
             Some(authorization) => self.bearer(authorization),
-            None => Err(ApiError::authorization_format()),
+            None => Err(FailedCall::authorization_format()),
         }
     }
 
-    fn bearer(&self, authorization: &str) -> Result<Principal, ApiError> {
+    fn bearer(&self, authorization: &str) -> Result<Principal, FailedCall> {
         let token = authorization
             .split_once(' ')
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, token)| token.trim())
             .filter(|token| is_token_format(token))
-            .ok_or_else(ApiError::authorization_format)?;
+            .ok_or_else(FailedCall::authorization_format)?;
         let known = self
             .tokens
             .iter()
             .find(|t| t.active && t.value == token)
-            .ok_or_else(ApiError::invalid_token)?;
+            .ok_or_else(FailedCall::invalid_token)?;
         Ok(Principal::Token {
             id: known.id.clone(),
             zones: known.zones.clone(),
@@ -100,7 +100,7 @@ impl Credentials {
         })
     }
 
-    fn global_key(&self, email: Option<&str>, key: Option<&str>) -> Result<Principal, ApiError> {
+    fn global_key(&self, email: Option<&str>, key: Option<&str>) -> Result<Principal, FailedCall> {
         let mut causes = Vec::new();
         let email = email.filter(|e| is_email_format(e));
         let key = key.filter(|k| is_key_format(k));
@@ -117,13 +117,13 @@ impl Credentials {
             ));
         }
         let (Some(email), Some(key)) = (email, key) else {
-            return Err(ApiError::invalid_headers(causes));
+            return Err(FailedCall::invalid_headers(causes));
         };
         self.keys
             .iter()
             .find(|k| k.email.eq_ignore_ascii_case(email) && k.key == key)
             .map(|_| Principal::ApiKey)
-            .ok_or_else(ApiError::unknown_key)
+            .ok_or_else(FailedCall::unknown_key)
     }
 
     /// Revokes (`active = false`) or restores a token, named by its value or its

@@ -6,7 +6,7 @@
 
 use serde::de::DeserializeOwned;
 
-use super::error::ApiError;
+use super::error::FailedCall;
 
 /// How request bodies are read.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -22,7 +22,7 @@ pub enum BodyReading {
 /// strictly, that holds a field the type does not define) is refused with 9207;
 /// where it went wrong is logged, since the live API only says that the body is
 /// invalid.
-pub fn read<T: DeserializeOwned>(body: &[u8], reading: BodyReading) -> Result<T, ApiError> {
+pub fn read<T: DeserializeOwned>(body: &[u8], reading: BodyReading) -> Result<T, FailedCall> {
     let mut unknown: Vec<String> = Vec::new();
     let mut de = serde_json::Deserializer::from_slice(body);
     let parsed: T = serde_path_to_error::deserialize(serde_ignored::Deserializer::new(
@@ -31,15 +31,15 @@ pub fn read<T: DeserializeOwned>(body: &[u8], reading: BodyReading) -> Result<T,
     ))
     .map_err(|e| {
         tracing::debug!(at = %e.path(), error = %e.inner(), "invalid request body");
-        ApiError::body_invalid()
+        FailedCall::body_invalid()
     })?;
     de.end().map_err(|e| {
         tracing::debug!(error = %e, "trailing characters after the request body");
-        ApiError::body_invalid()
+        FailedCall::body_invalid()
     })?;
     if reading == BodyReading::Strict && !unknown.is_empty() {
         tracing::debug!(fields = ?unknown, "request body with fields the API does not define");
-        return Err(ApiError::body_invalid());
+        return Err(FailedCall::body_invalid());
     }
     Ok(parsed)
 }
@@ -52,7 +52,7 @@ mod tests {
 
     fn strict_and_lenient<T: DeserializeOwned>(
         body: &str,
-    ) -> (Result<T, ApiError>, Result<T, ApiError>) {
+    ) -> (Result<T, FailedCall>, Result<T, FailedCall>) {
         (
             read::<T>(body.as_bytes(), BodyReading::Strict),
             read::<T>(body.as_bytes(), BodyReading::Lenient),

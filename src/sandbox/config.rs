@@ -16,7 +16,7 @@ use super::stamp;
     Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
 )]
 #[serde(rename_all = "lowercase")]
-pub enum Plan {
+pub enum PlanTier {
     #[default]
     Free,
     Pro,
@@ -24,27 +24,32 @@ pub enum Plan {
     Enterprise,
 }
 
-impl Plan {
+impl PlanTier {
     /// Every plan, cheapest first.
-    pub const ALL: [Plan; 4] = [Plan::Free, Plan::Pro, Plan::Business, Plan::Enterprise];
+    pub const ALL: [PlanTier; 4] = [
+        PlanTier::Free,
+        PlanTier::Pro,
+        PlanTier::Business,
+        PlanTier::Enterprise,
+    ];
 
     /// The plan's stable key in the API (`plan.legacy_id`).
     pub fn legacy_id(self) -> &'static str {
         match self {
-            Plan::Free => "free",
-            Plan::Pro => "pro",
-            Plan::Business => "business",
-            Plan::Enterprise => "enterprise",
+            PlanTier::Free => "free",
+            PlanTier::Pro => "pro",
+            PlanTier::Business => "business",
+            PlanTier::Enterprise => "enterprise",
         }
     }
 
     /// The plan's display name (`plan.name`).
     pub fn display_name(self) -> &'static str {
         match self {
-            Plan::Free => "Free Website",
-            Plan::Pro => "Pro Website",
-            Plan::Business => "Business Website",
-            Plan::Enterprise => "Enterprise Website",
+            PlanTier::Free => "Free Website",
+            PlanTier::Pro => "Pro Website",
+            PlanTier::Business => "Business Website",
+            PlanTier::Enterprise => "Enterprise Website",
         }
     }
 
@@ -52,16 +57,16 @@ impl Plan {
     /// sends; the others are the sandbox's own, since clients key on `legacy_id`.
     pub fn plan_id(self) -> &'static str {
         match self {
-            Plan::Free => "0feeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
-            Plan::Pro => "00000000000000000000000000000002",
-            Plan::Business => "00000000000000000000000000000003",
-            Plan::Enterprise => "00000000000000000000000000000004",
+            PlanTier::Free => "0feeeeeeeeeeeeeeeeeeeeeeeeeeeeee",
+            PlanTier::Pro => "00000000000000000000000000000002",
+            PlanTier::Business => "00000000000000000000000000000003",
+            PlanTier::Enterprise => "00000000000000000000000000000004",
         }
     }
 
     /// Whether the plan is a paid one.
     pub fn is_paid(self) -> bool {
-        self != Plan::Free
+        self != PlanTier::Free
     }
 
     /// The longest record comment, in characters.
@@ -81,11 +86,11 @@ impl Plan {
 
     /// The lowest TTL other than 1 ("automatic").
     pub fn min_ttl(self) -> u32 {
-        if self == Plan::Enterprise { 30 } else { 60 }
+        if self == PlanTier::Enterprise { 30 } else { 60 }
     }
 }
 
-impl fmt::Display for Plan {
+impl fmt::Display for PlanTier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.legacy_id())
     }
@@ -96,11 +101,11 @@ impl fmt::Display for Plan {
 #[error("unknown plan {0:?}; expected free, pro, business or enterprise")]
 pub struct UnknownPlan(pub String);
 
-impl FromStr for Plan {
+impl FromStr for PlanTier {
     type Err = UnknownPlan;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Plan::ALL
+        PlanTier::ALL
             .into_iter()
             .find(|p| p.legacy_id().eq_ignore_ascii_case(s))
             .ok_or_else(|| UnknownPlan(s.to_string()))
@@ -294,7 +299,7 @@ impl Default for SandboxConfig {
 
 /// A configuration the sandbox cannot run with.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum ConfigError {
+pub enum SandboxConfigError {
     #[error(
         "token {id}: a token value must be 40 letters, digits, '-' or '_', as Cloudflare's tokens are"
     )]
@@ -337,9 +342,9 @@ pub fn is_email_format(value: &str) -> bool {
 }
 
 impl FailWrite {
-    pub(crate) fn validate(self) -> Result<Self, ConfigError> {
+    pub(crate) fn validate(self) -> Result<Self, SandboxConfigError> {
         if self.nth == 0 || !(500..=599).contains(&self.status) {
-            return Err(ConfigError::FailWrite);
+            return Err(SandboxConfigError::FailWrite);
         }
         Ok(self)
     }
@@ -349,30 +354,30 @@ impl SandboxConfig {
     /// Checks that every credential has the live API's shape (so that a client
     /// tested here sends what Cloudflare accepts) and that limits and faults make
     /// sense.
-    pub fn validate(&self) -> Result<(), ConfigError> {
+    pub fn validate(&self) -> Result<(), SandboxConfigError> {
         for (i, token) in self.tokens.iter().enumerate() {
             if !is_token_format(&token.value) {
-                return Err(ConfigError::TokenFormat {
+                return Err(SandboxConfigError::TokenFormat {
                     id: token.id.clone(),
                 });
             }
             if !stamp::is_id(&token.id) {
-                return Err(ConfigError::TokenId {
+                return Err(SandboxConfigError::TokenId {
                     id: token.id.clone(),
                 });
             }
             if self.tokens[..i].iter().any(|t| t.value == token.value) {
-                return Err(ConfigError::DuplicateToken);
+                return Err(SandboxConfigError::DuplicateToken);
             }
         }
         for key in &self.api_keys {
             if !is_email_format(&key.email) {
-                return Err(ConfigError::KeyEmail {
+                return Err(SandboxConfigError::KeyEmail {
                     email: key.email.clone(),
                 });
             }
             if !is_key_format(&key.key) {
-                return Err(ConfigError::KeyFormat {
+                return Err(SandboxConfigError::KeyFormat {
                     email: key.email.clone(),
                 });
             }
@@ -380,13 +385,13 @@ impl SandboxConfig {
         if let Some(limit) = self.rate_limit
             && (limit.requests == 0 || limit.window.is_zero())
         {
-            return Err(ConfigError::RateLimit);
+            return Err(SandboxConfigError::RateLimit);
         }
         if let Some(fail) = self.faults.fail_write {
             fail.validate()?;
         }
         if self.faults.reset_after_write == Some(0) {
-            return Err(ConfigError::ResetWrite);
+            return Err(SandboxConfigError::ResetWrite);
         }
         Ok(())
     }
@@ -398,15 +403,15 @@ mod tests {
 
     #[test]
     fn plans_carry_the_documented_limits() {
-        assert_eq!(Plan::Free.comment_limit(), 100);
-        assert_eq!(Plan::Pro.comment_limit(), 500);
-        assert_eq!(Plan::Free.batch_limit(), 200);
-        assert_eq!(Plan::Business.batch_limit(), 3500);
-        assert_eq!(Plan::Free.tag_quota(), 0);
-        assert_eq!(Plan::Enterprise.min_ttl(), 30);
-        assert_eq!(Plan::Pro.min_ttl(), 60);
-        assert_eq!("Enterprise".parse::<Plan>(), Ok(Plan::Enterprise));
-        assert!("gold".parse::<Plan>().is_err());
+        assert_eq!(PlanTier::Free.comment_limit(), 100);
+        assert_eq!(PlanTier::Pro.comment_limit(), 500);
+        assert_eq!(PlanTier::Free.batch_limit(), 200);
+        assert_eq!(PlanTier::Business.batch_limit(), 3500);
+        assert_eq!(PlanTier::Free.tag_quota(), 0);
+        assert_eq!(PlanTier::Enterprise.min_ttl(), 30);
+        assert_eq!(PlanTier::Pro.min_ttl(), 60);
+        assert_eq!("Enterprise".parse::<PlanTier>(), Ok(PlanTier::Enterprise));
+        assert!("gold".parse::<PlanTier>().is_err());
     }
 
     #[test]
@@ -434,11 +439,11 @@ mod tests {
         config.tokens.push(TokenConfig::new("short"));
         assert!(matches!(
             config.validate(),
-            Err(ConfigError::TokenFormat { .. })
+            Err(SandboxConfigError::TokenFormat { .. })
         ));
         let mut config = SandboxConfig::default();
         config.tokens.push(config.tokens[0].clone());
-        assert_eq!(config.validate(), Err(ConfigError::DuplicateToken));
+        assert_eq!(config.validate(), Err(SandboxConfigError::DuplicateToken));
         let mut config = SandboxConfig::default();
         config.api_keys.push(ApiKeyConfig {
             email: "ops@example.com".into(),
@@ -446,7 +451,7 @@ mod tests {
         });
         assert!(matches!(
             config.validate(),
-            Err(ConfigError::KeyFormat { .. })
+            Err(SandboxConfigError::KeyFormat { .. })
         ));
     }
 
@@ -457,10 +462,10 @@ mod tests {
             nth: 1,
             status: 404,
         });
-        assert_eq!(config.validate(), Err(ConfigError::FailWrite));
+        assert_eq!(config.validate(), Err(SandboxConfigError::FailWrite));
         let mut config = SandboxConfig::default();
         config.faults.reset_after_write = Some(0);
-        assert_eq!(config.validate(), Err(ConfigError::ResetWrite));
+        assert_eq!(config.validate(), Err(SandboxConfigError::ResetWrite));
         let config = SandboxConfig {
             rate_limit: Some(RateLimitConfig {
                 requests: 0,
@@ -468,6 +473,6 @@ mod tests {
             }),
             ..SandboxConfig::default()
         };
-        assert_eq!(config.validate(), Err(ConfigError::RateLimit));
+        assert_eq!(config.validate(), Err(SandboxConfigError::RateLimit));
     }
 }

@@ -7,7 +7,7 @@
 
 use super::wire::{ResponseEnvelope, ResponseMessage};
 
-use super::config::Plan;
+use super::config::PlanTier;
 
 /// Error codes.
 pub mod code {
@@ -41,12 +41,12 @@ pub mod code {
 
 /// A failed call: the HTTP status and the `errors` of the failure envelope.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ApiError {
+pub struct FailedCall {
     pub status: u16,
     pub errors: Vec<ResponseMessage>,
 }
 
-impl std::fmt::Display for ApiError {
+impl std::fmt::Display for FailedCall {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "HTTP {}", self.status)?;
         for error in &self.errors {
@@ -56,11 +56,11 @@ impl std::fmt::Display for ApiError {
     }
 }
 
-impl std::error::Error for ApiError {}
+impl std::error::Error for FailedCall {}
 
-impl ApiError {
+impl FailedCall {
     fn one(status: u16, code: u32, message: impl Into<String>) -> Self {
-        ApiError {
+        FailedCall {
             status,
             errors: vec![ResponseMessage::new(code, message)],
         }
@@ -78,7 +78,7 @@ impl ApiError {
 
     /// 6003 with its causes: the authentication headers are malformed.
     pub fn invalid_headers(causes: Vec<ResponseMessage>) -> Self {
-        ApiError {
+        FailedCall {
             status: 400,
             errors: vec![ResponseMessage::with_chain(
                 code::INVALID_HEADERS,
@@ -90,7 +90,7 @@ impl ApiError {
 
     /// 6003 ← 6111: no usable `Authorization` header.
     pub fn authorization_format() -> Self {
-        ApiError::invalid_headers(vec![ResponseMessage::new(
+        FailedCall::invalid_headers(vec![ResponseMessage::new(
             code::AUTHORIZATION_FORMAT,
             "Invalid format for Authorization header",
         )])
@@ -98,28 +98,28 @@ impl ApiError {
 
     /// 9109: the token is unknown or revoked.
     pub fn invalid_token() -> Self {
-        ApiError::one(403, code::INVALID_TOKEN, "Invalid access token")
+        FailedCall::one(403, code::INVALID_TOKEN, "Invalid access token")
     }
 
     /// 9103: the e-mail and global key pair is unknown.
     pub fn unknown_key() -> Self {
-        ApiError::one(403, code::UNKNOWN_KEY, "Unknown X-Auth-Key or X-Auth-Email")
+        FailedCall::one(403, code::UNKNOWN_KEY, "Unknown X-Auth-Key or X-Auth-Email")
     }
 
     /// 10000: the credential is valid but may not do this.
     pub fn authentication() -> Self {
-        ApiError::one(403, code::AUTHENTICATION, "Authentication error")
+        FailedCall::one(403, code::AUTHENTICATION, "Authentication error")
     }
 
     /// 7000: nothing answers at this path and method.
     pub fn no_route() -> Self {
-        ApiError::one(400, code::NO_ROUTE, "No route for that URI")
+        FailedCall::one(400, code::NO_ROUTE, "No route for that URI")
     }
 
     /// 7003 (with 7000): an id in the path is malformed or unknown. `path` is the
     /// path below `/client/v4`.
     pub fn bad_object_id(path: &str) -> Self {
-        ApiError {
+        FailedCall {
             status: 400,
             errors: vec![
                 ResponseMessage::new(
@@ -135,19 +135,19 @@ impl ApiError {
 
     /// 81044: no record has this id in the zone.
     pub fn record_not_found() -> Self {
-        ApiError::one(404, code::RECORD_NOT_FOUND, "Record does not exist.")
+        FailedCall::one(404, code::RECORD_NOT_FOUND, "Record does not exist.")
     }
 
     /// 9207: the body is not the JSON the endpoint expects, or (read strictly)
     /// holds a field the API does not define. The reference gives no message or
     /// status for 9207; the sandbox answers HTTP 400 with this message.
     pub fn body_invalid() -> Self {
-        ApiError::one(400, code::BODY_INVALID, "Request body is invalid.")
+        FailedCall::one(400, code::BODY_INVALID, "Request body is invalid.")
     }
 
     /// 9207: a body sent without `Content-Type: application/json`.
     pub fn content_type() -> Self {
-        ApiError::one(
+        FailedCall::one(
             400,
             code::BODY_INVALID,
             "Content-type must be application/json.",
@@ -156,7 +156,7 @@ impl ApiError {
 
     /// 1004 with its causes: the record itself is invalid.
     pub fn validation(causes: Vec<ResponseMessage>) -> Self {
-        ApiError {
+        FailedCall {
             status: 400,
             errors: vec![ResponseMessage::with_chain(
                 code::DNS_VALIDATION,
@@ -168,7 +168,7 @@ impl ApiError {
 
     /// 81053: a CNAME would share its name with an A, AAAA or CNAME record.
     pub fn cname_conflict() -> Self {
-        ApiError::one(
+        FailedCall::one(
             400,
             code::CNAME_CONFLICT,
             "An A, AAAA, or CNAME record with that host already exists.",
@@ -177,7 +177,7 @@ impl ApiError {
 
     /// 81054: an A or AAAA record would share its name with a CNAME.
     pub fn cname_exists() -> Self {
-        ApiError::one(
+        FailedCall::one(
             400,
             code::CNAME_EXISTS,
             "A CNAME record with that host already exists.",
@@ -186,7 +186,7 @@ impl ApiError {
 
     /// 81058: the same name, type and content exist already.
     pub fn identical_record() -> Self {
-        ApiError::one(
+        FailedCall::one(
             400,
             code::IDENTICAL_RECORD,
             "An identical record already exists.",
@@ -195,8 +195,8 @@ impl ApiError {
 
     /// A batch larger than the plan allows. No live sample shows Cloudflare's code
     /// for this; the sandbox answers a 1004 validation error naming the limit.
-    pub fn batch_too_large(operations: usize, plan: Plan) -> Self {
-        ApiError::one(
+    pub fn batch_too_large(operations: usize, plan: PlanTier) -> Self {
+        FailedCall::one(
             400,
             code::DNS_VALIDATION,
             format!(
@@ -209,7 +209,7 @@ impl ApiError {
 
     /// 971: the rate limit is used up.
     pub fn rate_limited() -> Self {
-        ApiError::one(
+        FailedCall::one(
             429,
             code::RATE_LIMITED,
             "Please wait and consider throttling your request speed",
@@ -218,7 +218,7 @@ impl ApiError {
 
     /// An injected server error.
     pub fn server_error(status: u16) -> Self {
-        ApiError::one(status, code::SERVER_ERROR, "Internal server error")
+        FailedCall::one(status, code::SERVER_ERROR, "Internal server error")
     }
 }
 
@@ -304,11 +304,11 @@ mod tests {
 
     #[test]
     fn wrappers_carry_their_causes() {
-        let err = ApiError::authorization_format();
+        let err = FailedCall::authorization_format();
         assert_eq!(err.status, 400);
         assert!(err.has_code(code::INVALID_HEADERS));
         assert!(err.has_code(code::AUTHORIZATION_FORMAT));
-        let err = ApiError::validation(vec![cause::ttl_invalid()]);
+        let err = FailedCall::validation(vec![cause::ttl_invalid()]);
         assert!(err.has_code(code::TTL_INVALID));
         assert!(!err.has_code(code::NOT_PROXIABLE));
     }
@@ -320,10 +320,10 @@ mod tests {
             "Content for A record must be a valid IPv4 address."
         );
         assert_eq!(
-            ApiError::bad_object_id("/zones/x").errors[0].message,
+            FailedCall::bad_object_id("/zones/x").errors[0].message,
             "Could not route to /zones/x, perhaps your object identifier is invalid?"
         );
-        let envelope = serde_json::to_value(ApiError::rate_limited().envelope()).unwrap();
+        let envelope = serde_json::to_value(FailedCall::rate_limited().envelope()).unwrap();
         assert_eq!(
             envelope,
             serde_json::json!({"success": false, "errors": [{"code": 971,

@@ -14,9 +14,11 @@ use tokio::task::JoinHandle;
 use super::auth::Credentials;
 use super::body::BodyReading;
 use super::calls::{CallCounts, CallEntry, CallLog, HistoryEntry};
-use super::config::{ConfigError, FailWrite, Plan, SandboxConfig, Throttle, TokenConfig};
+use super::config::{
+    FailWrite, PlanTier, SandboxConfig, SandboxConfigError, Throttle, TokenConfig,
+};
 use super::conn::{ConnectionControl, ControlledListener};
-use super::error::ApiError;
+use super::error::FailedCall;
 use super::faults::Faults;
 use super::ops;
 use super::ratelimit::RateLimiter;
@@ -34,7 +36,7 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 #[derive(Debug, thiserror::Error)]
 pub enum SandboxError {
     #[error("invalid sandbox configuration: {0}")]
-    Config(#[from] ConfigError),
+    Config(#[from] SandboxConfigError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -51,7 +53,7 @@ pub enum SandboxError {
     Rejected {
         index: usize,
         #[source]
-        error: ApiError,
+        error: FailedCall,
     },
 }
 
@@ -160,7 +162,7 @@ impl SandboxHandle {
     }
 
     /// Adds an empty zone and returns its id.
-    pub fn add_zone(&self, name: &str, plan: Plan) -> Result<String, SandboxError> {
+    pub fn add_zone(&self, name: &str, plan: PlanTier) -> Result<String, SandboxError> {
         Ok(lock(&self.shared.store).add_zone(name, plan, &self.shared.clock)?)
     }
 
@@ -251,7 +253,7 @@ impl SandboxHandle {
     /// connection without an answer.
     pub fn reset_after_write(&self, nth: u64) -> Result<(), SandboxError> {
         if nth == 0 {
-            return Err(ConfigError::ResetWrite.into());
+            return Err(SandboxConfigError::ResetWrite.into());
         }
         lock(&self.shared.faults).reset_after_write(nth);
         Ok(())

@@ -81,10 +81,10 @@ mod zone;
 
 pub use calls::{CallCounts, CallEntry, CallKind, HistoryEntry};
 pub use config::{
-    ApiKeyConfig, ConfigError, FailWrite, FaultConfig, Plan, RateLimitConfig, SandboxConfig,
-    Throttle, TokenConfig, UnknownPlan, ZoneAccess,
+    ApiKeyConfig, FailWrite, FaultConfig, PlanTier, RateLimitConfig, SandboxConfig,
+    SandboxConfigError, Throttle, TokenConfig, UnknownPlan, ZoneAccess,
 };
-pub use error::{ApiError, code};
+pub use error::{FailedCall, code};
 pub use handle::{Sandbox, SandboxError, SandboxHandle};
 pub use route::BASE_PATH;
 pub use state_file::{StateFile, StateFileError, ZoneFile};

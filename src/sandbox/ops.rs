@@ -2,7 +2,7 @@
 //! the atomic batch. Each returns the records as the API answers them, or the
 //! first error with the zone unchanged.
 
-use super::error::ApiError;
+use super::error::FailedCall;
 use super::rules::{self, RecordFields};
 use super::stamp::{self, Clock};
 use super::wire::{BatchInput, BatchOutput, RecordEdit, RecordInput, RecordObject};
@@ -13,7 +13,7 @@ pub fn create<Id>(
     zone: &mut ZoneState,
     clock: &Clock,
     request: RecordInput<Id>,
-) -> Result<RecordObject, ApiError> {
+) -> Result<RecordObject, FailedCall> {
     let fields = rules::normalize(&zone.name, zone.plan, request.into())?;
     rules::check_conflicts(zone, &fields, None)?;
     let now = clock.stamp();
@@ -28,9 +28,9 @@ pub fn overwrite<Id>(
     clock: &Clock,
     id: &str,
     request: RecordInput<Id>,
-) -> Result<RecordObject, ApiError> {
+) -> Result<RecordObject, FailedCall> {
     if zone.get(id).is_none() {
-        return Err(ApiError::record_not_found());
+        return Err(FailedCall::record_not_found());
     }
     replace(zone, clock, id, request.into())
 }
@@ -41,11 +41,11 @@ pub fn patch<Id>(
     clock: &Clock,
     id: &str,
     patch: RecordEdit<Id>,
-) -> Result<RecordObject, ApiError> {
-    let existing = zone.get(id).ok_or_else(ApiError::record_not_found)?;
+) -> Result<RecordObject, FailedCall> {
+    let existing = zone.get(id).ok_or_else(FailedCall::record_not_found)?;
     // Stored records always have a known type; a record that somehow does not is
     // treated as absent rather than guessed at.
-    let fields = RecordFields::of(existing).ok_or_else(ApiError::record_not_found)?;
+    let fields = RecordFields::of(existing).ok_or_else(FailedCall::record_not_found)?;
     replace(zone, clock, id, fields.patched(patch))
 }
 
@@ -56,10 +56,10 @@ fn replace(
     clock: &Clock,
     id: &str,
     fields: RecordFields,
-) -> Result<RecordObject, ApiError> {
+) -> Result<RecordObject, FailedCall> {
     let fields = rules::normalize(&zone.name, zone.plan, fields)?;
     rules::check_conflicts(zone, &fields, Some(id))?;
-    let previous = zone.get(id).ok_or_else(ApiError::record_not_found)?;
+    let previous = zone.get(id).ok_or_else(FailedCall::record_not_found)?;
     let record = rules::to_record(
         fields,
         id.to_string(),
@@ -72,8 +72,8 @@ fn replace(
 }
 
 /// Deletes a record, returning it as it was.
-pub fn delete(zone: &mut ZoneState, id: &str) -> Result<RecordObject, ApiError> {
-    zone.remove(id).ok_or_else(ApiError::record_not_found)
+pub fn delete(zone: &mut ZoneState, id: &str) -> Result<RecordObject, FailedCall> {
+    zone.remove(id).ok_or_else(FailedCall::record_not_found)
 }
 
 /// Runs a batch in one transaction: deletes, then patches, then puts, then posts,
@@ -84,9 +84,9 @@ pub fn batch(
     zone: &mut ZoneState,
     clock: &Clock,
     batch: BatchInput,
-) -> Result<BatchOutput, ApiError> {
+) -> Result<BatchOutput, FailedCall> {
     if batch.len() > zone.plan.batch_limit() {
-        return Err(ApiError::batch_too_large(batch.len(), zone.plan));
+        return Err(FailedCall::batch_too_large(batch.len(), zone.plan));
     }
     let mut work = zone.clone();
     let mut response = BatchOutput::default();
@@ -114,7 +114,7 @@ pub fn create_all(
     zone: &mut ZoneState,
     clock: &Clock,
     requests: Vec<RecordInput>,
-) -> Result<Vec<RecordObject>, (usize, ApiError)> {
+) -> Result<Vec<RecordObject>, (usize, FailedCall)> {
     let mut work = zone.clone();
     let mut created = Vec::with_capacity(requests.len());
     for (i, request) in requests.into_iter().enumerate() {
@@ -128,18 +128,18 @@ pub fn create_all(
 mod tests {
     use super::*;
     use crate::endpoint::RecordType;
-    use crate::sandbox::config::Plan;
+    use crate::sandbox::config::PlanTier;
     use crate::sandbox::error::code;
     use crate::sandbox::wire::{NoId, RecordRef};
 
-    fn zone(plan: Plan) -> ZoneState {
+    fn zone(plan: PlanTier) -> ZoneState {
         ZoneState::new(stamp::new_id(), "example.com".into(), plan, "t".into())
     }
 
     #[test]
     fn writes_keep_created_on_and_move_modified_on() {
         let clock = Clock::default();
-        let mut z = zone(Plan::Free);
+        let mut z = zone(PlanTier::Free);
         let created = create(
             &mut z,
             &clock,
@@ -180,7 +180,7 @@ mod tests {
     #[test]
     fn batches_delete_before_they_post() {
         let clock = Clock::default();
-        let mut z = zone(Plan::Free);
+        let mut z = zone(PlanTier::Free);
         let cname = create(
             &mut z,
             &clock,
@@ -207,7 +207,7 @@ mod tests {
     #[test]
     fn a_failing_batch_changes_nothing() {
         let clock = Clock::default();
-        let mut z = zone(Plan::Free);
+        let mut z = zone(PlanTier::Free);
         let a = create(
             &mut z,
             &clock,
@@ -242,7 +242,7 @@ mod tests {
         let posts: Vec<RecordInput> = (0..201)
             .map(|i| RecordInput::new(&format!("h{i}"), RecordType::A, "192.0.2.1"))
             .collect();
-        let mut free = zone(Plan::Free);
+        let mut free = zone(PlanTier::Free);
         let err = batch(
             &mut free,
             &clock,
@@ -254,7 +254,7 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.status, 400);
         assert_eq!(free.records().count(), 0);
-        let mut pro = zone(Plan::Pro);
+        let mut pro = zone(PlanTier::Pro);
         assert_eq!(
             batch(
                 &mut pro,
@@ -274,7 +274,7 @@ mod tests {
     #[test]
     fn seeding_is_all_or_nothing_and_names_the_position() {
         let clock = Clock::default();
-        let mut z = zone(Plan::Free);
+        let mut z = zone(PlanTier::Free);
         let requests = vec![
             RecordInput::new("a", RecordType::A, "192.0.2.1"),
             RecordInput::new("a", RecordType::A, "192.0.2.1"),

@@ -10,8 +10,8 @@ use std::str::FromStr;
 
 use crate::endpoint::{RecordType, normalize_name, validate_name};
 
-use super::config::Plan;
-use super::error::{ApiError, cause};
+use super::config::PlanTier;
+use super::error::{FailedCall, cause};
 use super::wire::{
     AUTO_TTL, RecordDataFields, RecordEdit, RecordInput, RecordMeta, RecordObject, ResponseMessage,
     SettingsObject,
@@ -131,9 +131,9 @@ pub fn full_name(zone_name: &str, name: &str) -> String {
 /// itself is reported, as causes of one 1004 error.
 pub fn normalize(
     zone_name: &str,
-    plan: Plan,
+    plan: PlanTier,
     fields: RecordFields,
-) -> Result<RecordFields, ApiError> {
+) -> Result<RecordFields, FailedCall> {
     let mut causes = Vec::new();
 
     let name = full_name(zone_name, &fields.name);
@@ -181,7 +181,7 @@ pub fn normalize(
     }
 
     if !causes.is_empty() {
-        return Err(ApiError::validation(causes));
+        return Err(FailedCall::validation(causes));
     }
     Ok(RecordFields {
         name,
@@ -233,7 +233,7 @@ pub fn check_conflicts(
     zone: &ZoneState,
     fields: &RecordFields,
     except: Option<&str>,
-) -> Result<(), ApiError> {
+) -> Result<(), FailedCall> {
     let others = || {
         zone.named(&fields.name)
             .filter(move |r| Some(r.id.as_str()) != except)
@@ -241,17 +241,17 @@ pub fn check_conflicts(
     let is_address_or_cname = |t: &str| matches!(t, "A" | "AAAA" | "CNAME");
     match fields.record_type {
         RecordType::Cname if others().any(|r| is_address_or_cname(&r.record_type)) => {
-            return Err(ApiError::cname_conflict());
+            return Err(FailedCall::cname_conflict());
         }
         RecordType::A | RecordType::Aaaa if others().any(|r| r.record_type == "CNAME") => {
-            return Err(ApiError::cname_exists());
+            return Err(FailedCall::cname_exists());
         }
         _ => {}
     }
     let identical = others()
         .any(|r| r.record_type == fields.record_type.as_str() && r.content == fields.content);
     if identical {
-        return Err(ApiError::identical_record());
+        return Err(FailedCall::identical_record());
     }
     Ok(())
 }
@@ -328,21 +328,21 @@ mod tests {
     fn contents_are_normalised_per_type() {
         let f = normalize(
             "example.com",
-            Plan::Free,
+            PlanTier::Free,
             fields("a", RecordType::Aaaa, "2001:DB8:0::1"),
         )
         .unwrap();
         assert_eq!(f.content, "2001:db8::1");
         let f = normalize(
             "example.com",
-            Plan::Free,
+            PlanTier::Free,
             fields("a", RecordType::Cname, "LB.Example.net."),
         )
         .unwrap();
         assert_eq!(f.content, "lb.example.net");
         let f = normalize(
             "example.com",
-            Plan::Free,
+            PlanTier::Free,
             fields("a", RecordType::Txt, "\"Keep Case\""),
         )
         .unwrap();
@@ -353,7 +353,7 @@ mod tests {
     fn bad_content_ttl_and_proxying_are_1004_with_causes() {
         let err = normalize(
             "example.com",
-            Plan::Free,
+            PlanTier::Free,
             fields("a", RecordType::A, "2001:db8::1"),
         )
         .unwrap_err();
@@ -364,17 +364,17 @@ mod tests {
         let mut f = fields("a", RecordType::Txt, "x");
         f.ttl = 30;
         f.proxied = true;
-        let err = normalize("example.com", Plan::Pro, f.clone()).unwrap_err();
+        let err = normalize("example.com", PlanTier::Pro, f.clone()).unwrap_err();
         assert!(err.has_code(code::TTL_INVALID));
         assert!(err.has_code(code::NOT_PROXIABLE));
         f.proxied = false;
-        assert!(normalize("example.com", Plan::Enterprise, f).is_ok());
+        assert!(normalize("example.com", PlanTier::Enterprise, f).is_ok());
     }
 
     #[test]
     fn mx_records_need_a_priority_and_others_drop_it() {
         let mx = fields("@", RecordType::Mx, "mail.example.com.");
-        let err = normalize("example.com", Plan::Free, mx.clone()).unwrap_err();
+        let err = normalize("example.com", PlanTier::Free, mx.clone()).unwrap_err();
         assert_eq!(
             err.errors[0].error_chain[0].message,
             "Priority is required for MX records."
@@ -383,7 +383,7 @@ mod tests {
             priority: Some(10),
             ..mx
         };
-        let f = normalize("example.com", Plan::Free, mx).unwrap();
+        let f = normalize("example.com", PlanTier::Free, mx).unwrap();
         assert_eq!(
             (f.content.as_str(), f.priority),
             ("mail.example.com", Some(10))
@@ -393,7 +393,9 @@ mod tests {
             ..fields("a", RecordType::A, "192.0.2.1")
         };
         assert_eq!(
-            normalize("example.com", Plan::Free, a).unwrap().priority,
+            normalize("example.com", PlanTier::Free, a)
+                .unwrap()
+                .priority,
             None
         );
     }
@@ -403,7 +405,7 @@ mod tests {
         let mut f = fields("a", RecordType::A, "192.0.2.1");
         f.ttl = 3600;
         f.proxied = true;
-        let f = normalize("example.com", Plan::Free, f).unwrap();
+        let f = normalize("example.com", PlanTier::Free, f).unwrap();
         assert_eq!(f.ttl, 1);
     }
 
@@ -411,19 +413,19 @@ mod tests {
     fn comments_and_tags_follow_the_plan() {
         let mut f = fields("a", RecordType::A, "192.0.2.1");
         f.comment = Some("x".repeat(101));
-        let err = normalize("example.com", Plan::Free, f.clone()).unwrap_err();
+        let err = normalize("example.com", PlanTier::Free, f.clone()).unwrap_err();
         assert!(err.has_code(code::COMMENT_TOO_LONG));
-        assert!(normalize("example.com", Plan::Pro, f.clone()).is_ok());
+        assert!(normalize("example.com", PlanTier::Pro, f.clone()).is_ok());
         f.comment = None;
         f.tags = vec!["team:dns".into(), "team:dns".into()];
-        let err = normalize("example.com", Plan::Free, f.clone()).unwrap_err();
+        let err = normalize("example.com", PlanTier::Free, f.clone()).unwrap_err();
         assert!(err.has_code(code::TAG_QUOTA));
         assert_eq!(
             err.errors[0].error_chain[0].message,
             "DNS record has 1 tags, exceeding the quota of 0."
         );
         assert_eq!(
-            normalize("example.com", Plan::Pro, f).unwrap().tags,
+            normalize("example.com", PlanTier::Pro, f).unwrap().tags,
             vec!["team:dns"]
         );
     }
@@ -440,10 +442,10 @@ mod tests {
 
     #[test]
     fn cnames_stand_alone_and_duplicates_are_refused() {
-        let mut zone = ZoneState::new("z".into(), "example.com".into(), Plan::Free, "t".into());
+        let mut zone = ZoneState::new("z".into(), "example.com".into(), PlanTier::Free, "t".into());
         let a = normalize(
             "example.com",
-            Plan::Free,
+            PlanTier::Free,
             fields("www", RecordType::A, "192.0.2.1"),
         )
         .unwrap();
@@ -456,7 +458,7 @@ mod tests {
         ));
         let cname = normalize(
             "example.com",
-            Plan::Free,
+            PlanTier::Free,
             fields("www", RecordType::Cname, "lb.example.net"),
         )
         .unwrap();
@@ -474,13 +476,13 @@ mod tests {
         );
         let other = normalize(
             "example.com",
-            Plan::Free,
+            PlanTier::Free,
             fields("www", RecordType::A, "192.0.2.2"),
         )
         .unwrap();
         assert!(check_conflicts(&zone, &other, None).is_ok());
 
-        let mut zone = ZoneState::new("z".into(), "example.com".into(), Plan::Free, "t".into());
+        let mut zone = ZoneState::new("z".into(), "example.com".into(), PlanTier::Free, "t".into());
         zone.insert(to_record(cname, "2".into(), "t".into(), "t".into(), None));
         assert!(
             check_conflicts(&zone, &other, None)
@@ -489,7 +491,7 @@ mod tests {
         );
         let txt = normalize(
             "example.com",
-            Plan::Free,
+            PlanTier::Free,
             fields("www", RecordType::Txt, "\"v\""),
         )
         .unwrap();

@@ -16,7 +16,7 @@ use super::auth::{AuthHeaders, Credentials, Principal};
 use super::body::BodyReading;
 use super::calls::{CallEntry, CallLog, HistoryEntry};
 use super::conn::ConnectionControl;
-use super::error::ApiError;
+use super::error::FailedCall;
 use super::faults::{Faults, WriteFault};
 use super::query::Query;
 use super::ratelimit::{RateLimiter, Verdict};
@@ -69,7 +69,7 @@ pub async fn handle(
         Ok(body) => Ok(body),
         Err(e) => {
             tracing::debug!(error = %e, "cannot read a request body");
-            Err(ApiError::body_invalid())
+            Err(FailedCall::body_invalid())
         }
     };
     // Repeated keys are kept; a query that does not decode is read as empty.
@@ -102,7 +102,7 @@ struct Incoming<'a> {
     query_string: &'a str,
     query: Query,
     headers: &'a HeaderMap,
-    body: Result<Bytes, ApiError>,
+    body: Result<Bytes, FailedCall>,
 }
 
 impl Incoming<'_> {
@@ -226,13 +226,13 @@ impl Shared {
         route: &Route,
         request: &Incoming<'_>,
         verdict: Option<Verdict>,
-    ) -> Result<(Principal, WriteFault), (ApiError, Option<u64>)> {
+    ) -> Result<(Principal, WriteFault), (FailedCall, Option<u64>)> {
         if let Some(verdict) = verdict.filter(|v| !v.allowed) {
-            return Err((ApiError::rate_limited(), verdict.retry_after));
+            return Err((FailedCall::rate_limited(), verdict.retry_after));
         }
         if let Some(wait) = lock(&self.faults).take_throttle() {
             let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
-            return Err((ApiError::rate_limited(), Some(secs.max(1))));
+            return Err((FailedCall::rate_limited(), Some(secs.max(1))));
         }
         let headers = AuthHeaders {
             authorization: request.header(header::AUTHORIZATION.as_str()),
@@ -254,7 +254,7 @@ impl Shared {
             WriteFault::None
         };
         if let WriteFault::Fail(status) = fault {
-            return Err((ApiError::server_error(status), None));
+            return Err((FailedCall::server_error(status), None));
         }
         Ok((principal, fault))
     }
@@ -277,18 +277,18 @@ impl Shared {
 }
 
 /// The request body for routes that take one: sent as JSON, and read whole.
-fn body_for(route: &Route, request: &Incoming<'_>) -> Result<Bytes, ApiError> {
+fn body_for(route: &Route, request: &Incoming<'_>) -> Result<Bytes, FailedCall> {
     if !route.takes_body() {
         return Ok(Bytes::new());
     }
     let body = request.body.clone()?;
     if !request.is_json() {
-        return Err(ApiError::content_type());
+        return Err(FailedCall::content_type());
     }
     Ok(body)
 }
 
-fn failure_body(error: &ApiError) -> Value {
+fn failure_body(error: &FailedCall) -> Value {
     serde_json::to_value(error.envelope()).unwrap_or(Value::Null)
 }
 

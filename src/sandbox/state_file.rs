@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::endpoint::{RecordType, normalize_name};
 
-use super::config::Plan;
+use super::config::PlanTier;
 use super::stamp::{self, Clock};
 use super::store::{Store, ZoneError};
 use super::wire::RecordObject;
@@ -32,7 +32,7 @@ pub struct ZoneFile {
     pub id: String,
     pub name: String,
     #[serde(default)]
-    pub plan: Plan,
+    pub plan: PlanTier,
     #[serde(default)]
     pub created_on: String,
     #[serde(default)]
@@ -174,7 +174,7 @@ mod tests {
         let clock = Clock::default();
         let mut store = Store::default();
         let id = store
-            .add_zone("example.com", Plan::Business, &clock)
+            .add_zone("example.com", PlanTier::Business, &clock)
             .unwrap();
         let zone = store.zone_mut(&id).unwrap();
         ops::create(

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use crate::endpoint::{normalize_name, validate_name};
 
-use super::config::Plan;
+use super::config::PlanTier;
 use super::stamp::{self, Clock};
 use super::zone::ZoneState;
 
@@ -43,7 +43,12 @@ fn zone_name(name: &str) -> Result<String, ZoneError> {
 
 impl Store {
     /// Adds an empty zone and returns its new id.
-    pub fn add_zone(&mut self, name: &str, plan: Plan, clock: &Clock) -> Result<String, ZoneError> {
+    pub fn add_zone(
+        &mut self,
+        name: &str,
+        plan: PlanTier,
+        clock: &Clock,
+    ) -> Result<String, ZoneError> {
         let name = zone_name(name)?;
         let id = stamp::new_id();
         self.insert(ZoneState::new(id.clone(), name, plan, clock.stamp()))?;
@@ -101,20 +106,22 @@ mod tests {
     fn zones_are_named_once_and_found_by_id_or_name() {
         let clock = Clock::default();
         let mut store = Store::default();
-        let id = store.add_zone("Example.COM.", Plan::Pro, &clock).unwrap();
+        let id = store
+            .add_zone("Example.COM.", PlanTier::Pro, &clock)
+            .unwrap();
         assert!(stamp::is_id(&id));
         assert_eq!(
             store.find("example.com").map(|z| z.id.as_str()),
             Some(id.as_str())
         );
-        assert_eq!(store.find(&id).map(|z| z.plan), Some(Plan::Pro));
+        assert_eq!(store.find(&id).map(|z| z.plan), Some(PlanTier::Pro));
         assert_eq!(
-            store.add_zone("example.com", Plan::Free, &clock),
+            store.add_zone("example.com", PlanTier::Free, &clock),
             Err(ZoneError::Duplicate("example.com".into()))
         );
         for bad in ["localhost", "*.example.com", "_x.example.com", "a..b", ""] {
             assert!(matches!(
-                store.add_zone(bad, Plan::Free, &clock),
+                store.add_zone(bad, PlanTier::Free, &clock),
                 Err(ZoneError::InvalidName(_))
             ));
         }

@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use super::config::Plan;
+use super::config::PlanTier;
 use super::wire::{AccountObject, OwnerObject, PlanObject, RecordObject, ZoneMeta, ZoneObject};
 
 /// The account every sandbox zone belongs to.
@@ -19,7 +19,7 @@ pub struct ZoneState {
     pub id: String,
     /// Lower-case apex name.
     pub name: String,
-    pub plan: Plan,
+    pub plan: PlanTier,
     pub created_on: String,
     pub modified_on: String,
     records: BTreeMap<String, RecordObject>,
@@ -29,7 +29,7 @@ pub struct ZoneState {
 
 impl ZoneState {
     /// An empty zone.
-    pub fn new(id: String, name: String, plan: Plan, created_on: String) -> Self {
+    pub fn new(id: String, name: String, plan: PlanTier, created_on: String) -> Self {
         ZoneState {
             id,
             name,
@@ -156,7 +156,7 @@ mod tests {
 
     #[test]
     fn the_name_index_follows_inserts_and_removes() {
-        let mut zone = ZoneState::new("z".into(), "example.com".into(), Plan::Free, "t".into());
+        let mut zone = ZoneState::new("z".into(), "example.com".into(), PlanTier::Free, "t".into());
         zone.insert(record("1", "a.example.com", "A", "192.0.2.1"));
         zone.insert(record("2", "a.example.com", "TXT", "\"x\""));
         zone.insert(record("3", "b.example.com", "A", "192.0.2.2"));

@@ -119,7 +119,7 @@ impl Default for SourceConfig {
 
 /// A combination of source options that ExternalDNS refuses at start-up.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-pub enum ConfigError {
+pub enum SourceConfigError {
     #[error("--annotation-prefix {0:?} must end with '/'")]
     AnnotationPrefix(String),
     #[error(
@@ -148,9 +148,9 @@ impl SourceConfig {
     }
 
     /// Checks the combinations ExternalDNS rejects at start-up.
-    pub fn validate(&self) -> Result<(), ConfigError> {
+    pub fn validate(&self) -> Result<(), SourceConfigError> {
         if let Some(bad) = self.annotation_prefixes.iter().find(|p| !p.ends_with('/')) {
-            return Err(ConfigError::AnnotationPrefix(bad.clone()));
+            return Err(SourceConfigError::AnnotationPrefix(bad.clone()));
         }
         if !self.ingress_classes.is_empty()
             && self
@@ -159,10 +159,10 @@ impl SourceConfig {
                 .into_iter()
                 .any(|e| expression_key(&e) == INGRESS_CLASS_ANNOTATION)
         {
-            return Err(ConfigError::IngressClassWithClassFilter);
+            return Err(SourceConfigError::IngressClassWithClassFilter);
         }
         if self.ignore_hostname_annotation && self.fqdn_template.is_none() {
-            return Err(ConfigError::IgnoreHostnameWithoutTemplate);
+            return Err(SourceConfigError::IgnoreHostnameWithoutTemplate);
         }
         // As in ExternalDNS, an empty entry turns the filter off.
         if !self.service_types.iter().any(String::is_empty)
@@ -171,14 +171,16 @@ impl SourceConfig {
                 .iter()
                 .find(|t| !SERVICE_TYPES.contains(&t.as_str()))
         {
-            return Err(ConfigError::ServiceType(bad.clone()));
+            return Err(SourceConfigError::ServiceType(bad.clone()));
         }
         for target in &self.default_targets {
             let record_type = record_type_for_target(target);
-            normalize_target(record_type, target).map_err(|e| ConfigError::DefaultTarget {
-                target: target.clone(),
-                record_type,
-                reason: e.to_string(),
+            normalize_target(record_type, target).map_err(|e| {
+                SourceConfigError::DefaultTarget {
+                    target: target.clone(),
+                    record_type,
+                    reason: e.to_string(),
+                }
             })?;
         }
         Ok(())
@@ -415,7 +417,7 @@ mod tests {
         };
         assert_eq!(
             cfg.validate(),
-            Err(ConfigError::IngressClassWithClassFilter)
+            Err(SourceConfigError::IngressClassWithClassFilter)
         );
 
         let mut cfg = SourceConfig {
@@ -424,7 +426,7 @@ mod tests {
         };
         assert_eq!(
             cfg.validate(),
-            Err(ConfigError::IgnoreHostnameWithoutTemplate)
+            Err(SourceConfigError::IgnoreHostnameWithoutTemplate)
         );
         cfg.fqdn_template = FqdnTemplate::parse(&["{{.Name}}.example.com"]).unwrap();
         assert!(cfg.validate().is_ok());
@@ -432,7 +434,7 @@ mod tests {
         let cfg = SourceConfig::default().with_annotation_prefix("dns.example.com");
         assert!(matches!(
             cfg.validate(),
-            Err(ConfigError::AnnotationPrefix(_))
+            Err(SourceConfigError::AnnotationPrefix(_))
         ));
 
         let cfg = SourceConfig {
@@ -441,7 +443,7 @@ mod tests {
         };
         assert_eq!(
             cfg.validate(),
-            Err(ConfigError::ServiceType("Headless".into()))
+            Err(SourceConfigError::ServiceType("Headless".into()))
         );
 
         let cfg = SourceConfig {
@@ -450,7 +452,7 @@ mod tests {
         };
         assert!(matches!(
             cfg.validate(),
-            Err(ConfigError::DefaultTarget { .. })
+            Err(SourceConfigError::DefaultTarget { .. })
         ));
     }
 

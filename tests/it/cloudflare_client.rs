@@ -21,7 +21,7 @@ use flaredns::provider::cloudflare::ratelimit::RateLimitConfig;
 use flaredns::reconcile::converge;
 use flaredns::sandbox::RecordInput;
 use flaredns::sandbox::{
-    CallEntry, FailWrite, Plan, Sandbox, SandboxConfig, SandboxHandle, Throttle, TokenConfig,
+    CallEntry, FailWrite, PlanTier, Sandbox, SandboxConfig, SandboxHandle, Throttle, TokenConfig,
 };
 use flaredns::secret::Secret;
 use serde_json::Value;
@@ -109,7 +109,7 @@ fn no_duplicates(handle: &SandboxHandle) {
 
 #[tokio::test]
 async fn a_large_zone_is_read_in_exactly_three_pages() {
-    let (handle, token) = sandbox(Plan::Enterprise).await;
+    let (handle, token) = sandbox(PlanTier::Enterprise).await;
     let records: Vec<RecordInput> = (0..12_345)
         .map(|i| RecordInput::new(&format!("r{i}.{ZONE}"), RecordType::A, "192.0.2.1"))
         .collect();
@@ -125,7 +125,7 @@ async fn a_large_zone_is_read_in_exactly_three_pages() {
 
 #[tokio::test]
 async fn a_thousand_hostnames_take_ten_batches_and_a_second_pass_writes_nothing() {
-    let (handle, token) = sandbox(Plan::Free).await;
+    let (handle, token) = sandbox(PlanTier::Free).await;
     let cf = provider(client(&handle, &token, fast_retry()), 5_000);
     let desired = hostnames(1_000);
     let first = sync(&cf, &desired).await;
@@ -151,7 +151,7 @@ async fn a_thousand_hostnames_take_ten_batches_and_a_second_pass_writes_nothing(
 
 #[tokio::test]
 async fn a_paid_zone_takes_a_thousand_hostnames_in_one_batch() {
-    let (handle, token) = sandbox(Plan::Pro).await;
+    let (handle, token) = sandbox(PlanTier::Pro).await;
     let cf = provider(client(&handle, &token, fast_retry()), 5_000);
     let report = sync(&cf, &hostnames(1_000)).await;
     assert_eq!(report.calls.batch, 1);
@@ -160,7 +160,7 @@ async fn a_paid_zone_takes_a_thousand_hostnames_in_one_batch() {
 
 #[tokio::test]
 async fn a_429_is_obeyed_and_the_sync_converges() {
-    let (handle, token) = sandbox(Plan::Free).await;
+    let (handle, token) = sandbox(PlanTier::Free).await;
     let cf = provider(client(&handle, &token, fast_retry()), 5_000);
     let zones = cf.connect(&filter()).await.unwrap();
     let retry_after = Duration::from_secs(1);
@@ -188,7 +188,7 @@ async fn a_429_is_obeyed_and_the_sync_converges() {
 
 #[tokio::test]
 async fn a_5xx_on_a_batch_is_retried_after_reading_the_zone_again() {
-    let (handle, token) = sandbox(Plan::Free).await;
+    let (handle, token) = sandbox(PlanTier::Free).await;
     let cf = provider(client(&handle, &token, fast_retry()), 5_000);
     handle
         .fail_write(FailWrite {
@@ -209,7 +209,7 @@ async fn a_5xx_on_a_batch_is_retried_after_reading_the_zone_again() {
 
 #[tokio::test]
 async fn a_reset_after_the_batch_was_applied_leaves_no_duplicate() {
-    let (handle, token) = sandbox(Plan::Free).await;
+    let (handle, token) = sandbox(PlanTier::Free).await;
     let cf = provider(client(&handle, &token, fast_retry()), 5_000);
     handle.reset_after_write(1).unwrap();
     let report = sync(&cf, &hostnames(20)).await;
@@ -223,7 +223,7 @@ async fn a_reset_after_the_batch_was_applied_leaves_no_duplicate() {
 
 #[tokio::test]
 async fn a_timeout_after_the_batch_was_applied_leaves_no_duplicate() {
-    let (handle, token) = sandbox(Plan::Free).await;
+    let (handle, token) = sandbox(PlanTier::Free).await;
     let retry = RetryPolicy {
         timeout: Duration::from_millis(500),
         ..fast_retry()
@@ -262,7 +262,7 @@ async fn a_timeout_after_the_batch_was_applied_leaves_no_duplicate() {
 
 #[tokio::test]
 async fn a_refused_record_is_reported_and_every_other_unit_applied() {
-    let (handle, token) = sandbox(Plan::Free).await;
+    let (handle, token) = sandbox(PlanTier::Free).await;
     let cf = provider(client(&handle, &token, fast_retry()), 5_000);
     let zones = cf.connect(&filter()).await.unwrap();
     // An AAAA record flaredns does not manage (--exclude-record-types=AAAA)
@@ -326,7 +326,7 @@ async fn a_refused_record_is_reported_and_every_other_unit_applied() {
 
 #[tokio::test]
 async fn start_up_errors_say_what_to_fix() {
-    let (handle, token) = sandbox(Plan::Free).await;
+    let (handle, token) = sandbox(PlanTier::Free).await;
     let cf = provider(client(&handle, &token, fast_retry()), 100);
     handle.revoke_token(&token);
     let Err(StartupError::Api(error)) = cf.connect(&filter()).await else {
@@ -356,7 +356,7 @@ async fn a_token_scoped_to_another_zone_finds_no_zone() {
     })
     .await
     .unwrap();
-    handle.add_zone(ZONE, Plan::Free).unwrap();
+    handle.add_zone(ZONE, PlanTier::Free).unwrap();
     let cf = provider(client(&handle, &value, fast_retry()), 100);
     assert!(matches!(
         cf.connect(&filter()).await,
@@ -383,7 +383,7 @@ fn plain_http_to_another_host_is_refused() {
 #[tokio::test]
 async fn responses_of_every_kind_match_the_schema() {
     // Zones, listings, token verify and batches, including a refusal.
-    let (handle, token) = sandbox(Plan::Free).await;
+    let (handle, token) = sandbox(PlanTier::Free).await;
     let cf = provider(client(&handle, &token, fast_retry()), 2);
     sync(&cf, &hostnames(3)).await;
     let log = handle.call_log();

@@ -21,7 +21,7 @@ use flaredns::endpoint::{
 };
 use flaredns::problem::ObjectRef;
 use flaredns::provider::cloudflare::types::{
-    BatchResponse, DnsRecord, Envelope, ReadRecord, TokenVerify, Zone,
+    BatchResponse, DnsRecord, Envelope, ReadRecord, TokenVerify, ZoneObject,
 };
 use flaredns::registry::txt::labels::{parse_labels, quote, serialize_labels, without_nonce};
 use flaredns::registry::txt::{AesKey, Nonce, TxtRegistry, TxtRegistryConfig, crypto, gzip};
@@ -349,8 +349,8 @@ proptest! {
             let _ = result_as::<BatchResponse>(&result);
             let _ = result_as::<BatchResponse<ReadRecord>>(&result);
             let _ = result_as::<Vec<ReadRecord>>(&result);
-            let _ = result_as::<Vec<Zone>>(&result);
-            let _ = result_as::<Zone>(&result);
+            let _ = result_as::<Vec<ZoneObject>>(&result);
+            let _ = result_as::<ZoneObject>(&result);
             let _ = result_as::<TokenVerify>(&result);
         }
     }

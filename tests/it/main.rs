@@ -1,6 +1,8 @@
 //! The integration tests, in one binary: `tests/support` and
 //! `tests/sandbox_support` are compiled once for all of them, and each file
 //! below is one module (`cargo test --test it MODULE::` runs one of them).
+//! The one exception is `tests/cloudflare_secrets.rs`, which captures trace
+//! logs and so needs a process of its own.
 
 #[path = "../sandbox_support/mod.rs"]
 mod sandbox_support;
@@ -11,7 +13,6 @@ mod bad_input;
 mod cli_config;
 mod cli_errors;
 mod cloudflare_client;
-mod cloudflare_secrets;
 mod controller;
 mod crd;
 mod fault_matrix;

@@ -4,13 +4,13 @@ use std::process::Command;
 
 use flaredns::cli::sandbox::seed_input;
 use flaredns::cli::zone_file::{parse_record_list, zone_records};
-use flaredns::sandbox::{Plan, RecordInput, Sandbox, SandboxConfig};
+use flaredns::sandbox::{PlanTier, RecordInput, Sandbox, SandboxConfig};
 use serde_json::Value;
 
 #[tokio::test]
 async fn plan_reads_the_live_zone_and_writes_nothing() {
     let handle = Sandbox::start(SandboxConfig::default()).await.unwrap();
-    handle.add_zone("example.com", Plan::Free).unwrap();
+    handle.add_zone("example.com", PlanTier::Free).unwrap();
     let root = env!("CARGO_MANIFEST_DIR");
     let zone = std::fs::read_to_string(format!("{root}/examples/guide/zone.json")).unwrap();
     let (records, unsupported) = zone_records(parse_record_list(&zone).unwrap(), "");

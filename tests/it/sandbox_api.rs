@@ -5,7 +5,7 @@
 use crate::sandbox_support;
 
 use flaredns::endpoint::RecordType;
-use flaredns::sandbox::{ApiKeyConfig, Plan, RecordInput, Sandbox, SandboxConfig, TokenConfig};
+use flaredns::sandbox::{ApiKeyConfig, PlanTier, RecordInput, Sandbox, SandboxConfig, TokenConfig};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -17,7 +17,7 @@ const EMAIL: &str = "ops@example.com";
 
 #[tokio::test]
 async fn verify_names_the_token_and_its_status() {
-    let (sandbox, api, _) = start(Plan::Free).await;
+    let (sandbox, api, _) = start(PlanTier::Free).await;
     let reply = api.verify().await;
     let result = reply.ok();
     assert_eq!(result["id"], sandbox.tokens()[0].id);
@@ -31,10 +31,10 @@ async fn verify_names_the_token_and_its_status() {
 
 #[tokio::test]
 async fn zones_filter_by_name_and_page_within_the_limits() {
-    let (sandbox, api, zone) = start(Plan::Free).await;
+    let (sandbox, api, zone) = start(PlanTier::Free).await;
     for i in 0..24 {
         sandbox
-            .add_zone(&format!("zone{i:02}.example.org"), Plan::Pro)
+            .add_zone(&format!("zone{i:02}.example.org"), PlanTier::Pro)
             .unwrap();
     }
 
@@ -76,8 +76,8 @@ async fn zones_filter_by_name_and_page_within_the_limits() {
 
 #[tokio::test]
 async fn zone_details_carry_the_plan() {
-    let (sandbox, api, _) = start(Plan::Free).await;
-    let business = sandbox.add_zone("example.net", Plan::Business).unwrap();
+    let (sandbox, api, _) = start(PlanTier::Free).await;
+    let business = sandbox.add_zone("example.net", PlanTier::Business).unwrap();
     let reply = api.zone(&business).await;
     let zone = reply.ok();
     assert_eq!(zone["name"], "example.net");
@@ -91,7 +91,7 @@ async fn zone_details_carry_the_plan() {
 
 #[tokio::test]
 async fn records_page_through_a_large_zone() {
-    let (sandbox, api, zone) = start(Plan::Enterprise).await;
+    let (sandbox, api, zone) = start(PlanTier::Enterprise).await;
     let records: Vec<RecordInput> = (0..12_345)
         .map(|i| RecordInput::new(&format!("host{i:05}"), RecordType::A, "192.0.2.1"))
         .collect();
@@ -118,7 +118,7 @@ async fn records_page_through_a_large_zone() {
 
 #[tokio::test]
 async fn records_list_with_defaults_filters_and_order() {
-    let (sandbox, api, zone) = start(Plan::Free).await;
+    let (sandbox, api, zone) = start(PlanTier::Free).await;
     let mut records: Vec<RecordInput> = (0..150)
         .map(|i| RecordInput::new(&format!("h{i:03}"), RecordType::A, "192.0.2.1"))
         .collect();
@@ -152,7 +152,7 @@ async fn records_list_with_defaults_filters_and_order() {
 
 #[tokio::test]
 async fn records_are_created_read_patched_overwritten_and_deleted() {
-    let (_sandbox, api, zone) = start(Plan::Free).await;
+    let (_sandbox, api, zone) = start(PlanTier::Free).await;
     let mut body = record("www", "A", "192.0.2.1");
     body["ttl"] = json!(300);
     body["comment"] = json!("web front");
@@ -198,7 +198,7 @@ async fn records_are_created_read_patched_overwritten_and_deleted() {
 
 #[tokio::test]
 async fn records_are_stored_in_the_api_s_normal_form() {
-    let (_sandbox, api, zone) = start(Plan::Free).await;
+    let (_sandbox, api, zone) = start(PlanTier::Free).await;
     let apex = api.create(&zone, &record("@", "A", "192.0.2.1")).await;
     assert_eq!(apex.ok()["name"], "example.com");
     let upper = api
@@ -240,8 +240,10 @@ async fn records_are_stored_in_the_api_s_normal_form() {
 
 #[tokio::test]
 async fn invalid_records_get_the_live_validation_codes() {
-    let (sandbox, api, zone) = start(Plan::Free).await;
-    let enterprise = sandbox.add_zone("example.net", Plan::Enterprise).unwrap();
+    let (sandbox, api, zone) = start(PlanTier::Free).await;
+    let enterprise = sandbox
+        .add_zone("example.net", PlanTier::Enterprise)
+        .unwrap();
 
     let cases: Vec<(&str, Value, Vec<u64>)> = vec![
         (
@@ -340,7 +342,7 @@ async fn invalid_records_get_the_live_validation_codes() {
 
 #[tokio::test]
 async fn same_name_rules_refuse_conflicts_and_duplicates() {
-    let (_sandbox, api, zone) = start(Plan::Free).await;
+    let (_sandbox, api, zone) = start(PlanTier::Free).await;
     api.create(&zone, &record("www", "A", "192.0.2.1"))
         .await
         .ok();
@@ -385,7 +387,7 @@ async fn same_name_rules_refuse_conflicts_and_duplicates() {
 
 #[tokio::test]
 async fn paid_plans_take_longer_comments_and_tags() {
-    let (_sandbox, api, zone) = start(Plan::Pro).await;
+    let (_sandbox, api, zone) = start(PlanTier::Pro).await;
     let mut body = record("a", "A", "192.0.2.1");
     body["comment"] = json!("c".repeat(500));
     body["tags"] = json!((0..20).map(|i| format!("t{i}:v")).collect::<Vec<_>>());
@@ -417,7 +419,7 @@ async fn paid_plans_take_longer_comments_and_tags() {
 
 #[tokio::test]
 async fn ids_in_paths_are_checked() {
-    let (_sandbox, api, zone) = start(Plan::Free).await;
+    let (_sandbox, api, zone) = start(PlanTier::Free).await;
     let bad = api.list("example.com", &[]).await;
     bad.fails(400, 7003);
     assert_eq!(
@@ -458,8 +460,8 @@ async fn credentials_are_checked_as_the_live_api_checks_them() {
         }],
         ..SandboxConfig::default()
     };
-    let (sandbox, api, zone) = start_with(config, Plan::Free).await;
-    let other = sandbox.add_zone("example.net", Plan::Free).unwrap();
+    let (sandbox, api, zone) = start_with(config, PlanTier::Free).await;
+    let other = sandbox.add_zone("example.net", PlanTier::Free).unwrap();
 
     let missing = api.with_auth(Auth::None).list(&zone, &[]).await;
     missing.fails(400, 6003);
@@ -523,7 +525,7 @@ async fn credentials_are_checked_as_the_live_api_checks_them() {
 
 #[tokio::test]
 async fn unknown_routes_answer_7000_in_the_envelope() {
-    let (sandbox, _api, _zone) = start(Plan::Free).await;
+    let (sandbox, _api, _zone) = start(PlanTier::Free).await;
     let client = reqwest::Client::new();
     for (method, path) in [
         (Method::GET, "/client/v4/accounts"),
@@ -600,7 +602,7 @@ fn request_bodies_are_checked_in_write_mode() {
 
 #[tokio::test]
 async fn the_handle_sees_what_the_api_wrote() {
-    let (sandbox, api, zone) = start(Plan::Free).await;
+    let (sandbox, api, zone) = start(PlanTier::Free).await;
     let created = api.create(&zone, &record("www", "A", "192.0.2.1")).await;
     let records = sandbox.records(ZONE).unwrap();
     assert_eq!(records.len(), 1);
@@ -636,9 +638,9 @@ async fn the_handle_sees_what_the_api_wrote() {
 /// ignores it.
 #[tokio::test]
 async fn fields_cloudflare_does_not_define_are_refused_only_when_strict() {
-    let (_strict_sandbox, strict, zone) = start(Plan::Free).await;
+    let (_strict_sandbox, strict, zone) = start(PlanTier::Free).await;
     let lenient_sandbox = Sandbox::start(SandboxConfig::default()).await.unwrap();
-    let lenient_zone = lenient_sandbox.add_zone(ZONE, Plan::Free).unwrap();
+    let lenient_zone = lenient_sandbox.add_zone(ZONE, PlanTier::Free).unwrap();
     let lenient = Api::new(&lenient_sandbox);
 
     let misnamed = [
@@ -701,7 +703,7 @@ async fn fields_cloudflare_does_not_define_are_refused_only_when_strict() {
 /// the comment and the tags only.
 #[tokio::test]
 async fn settings_private_routing_and_comment_stamps_are_kept() {
-    let (_sandbox, api, zone) = start(Plan::Pro).await;
+    let (_sandbox, api, zone) = start(PlanTier::Pro).await;
     let body = json!({
         "name": "web", "type": "A", "content": "192.0.2.1", "ttl": 1, "proxied": true,
         "settings": {"ipv4_only": true}, "private_routing": true,

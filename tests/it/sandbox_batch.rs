@@ -5,7 +5,7 @@ use crate::sandbox_support;
 
 use flaredns::endpoint::RecordType;
 use flaredns::sandbox::RecordInput;
-use flaredns::sandbox::{CallKind, Plan};
+use flaredns::sandbox::{CallKind, PlanTier};
 use serde_json::{Value, json};
 
 use sandbox_support::{check_batch_request, record, start};
@@ -22,7 +22,7 @@ fn posts(n: usize) -> Vec<Value> {
 
 #[tokio::test]
 async fn one_batch_switches_a_name_from_cname_to_a() {
-    let (sandbox, api, zone) = start(Plan::Free).await;
+    let (sandbox, api, zone) = start(PlanTier::Free).await;
     let cname = api
         .create(&zone, &record("app", "CNAME", "lb.example.net"))
         .await;
@@ -51,7 +51,7 @@ async fn one_batch_switches_a_name_from_cname_to_a() {
 
 #[tokio::test]
 async fn patches_are_partial_puts_overwrite_and_posts_get_new_ids() {
-    let (sandbox, api, zone) = start(Plan::Pro).await;
+    let (sandbox, api, zone) = start(PlanTier::Pro).await;
     let mut seeded = sandbox
         .put_records(
             &zone,
@@ -106,7 +106,7 @@ async fn patches_are_partial_puts_overwrite_and_posts_get_new_ids() {
 
 #[tokio::test]
 async fn one_invalid_item_applies_nothing() {
-    let (sandbox, api, zone) = start(Plan::Free).await;
+    let (sandbox, api, zone) = start(PlanTier::Free).await;
     let seeded = sandbox
         .put_records(
             &zone,
@@ -134,7 +134,7 @@ async fn one_invalid_item_applies_nothing() {
 
 #[tokio::test]
 async fn the_first_error_in_execution_order_is_returned() {
-    let (sandbox, api, zone) = start(Plan::Free).await;
+    let (sandbox, api, zone) = start(PlanTier::Free).await;
     api.create(&zone, &record("www", "A", "192.0.2.1"))
         .await
         .ok();
@@ -154,7 +154,7 @@ async fn the_first_error_in_execution_order_is_returned() {
 
 #[tokio::test]
 async fn free_zones_take_200_operations_per_batch() {
-    let (sandbox, api, zone) = start(Plan::Free).await;
+    let (sandbox, api, zone) = start(PlanTier::Free).await;
     let full = json!({ "posts": posts(200) });
     assert_eq!(
         api.batch(&zone, &full).await.ok()["posts"]
@@ -192,7 +192,7 @@ async fn free_zones_take_200_operations_per_batch() {
 
 #[tokio::test]
 async fn paid_zones_take_3500_operations_per_batch() {
-    let (sandbox, api, zone) = start(Plan::Business).await;
+    let (sandbox, api, zone) = start(PlanTier::Business).await;
     let full = json!({ "posts": posts(3500) });
     assert_eq!(
         api.batch(&zone, &full).await.ok()["posts"]

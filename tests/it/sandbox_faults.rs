@@ -6,7 +6,7 @@ use crate::sandbox_support;
 use std::time::Duration;
 
 use flaredns::sandbox::{
-    CallKind, FailWrite, FaultConfig, Plan, RateLimitConfig, SandboxConfig, Throttle,
+    CallKind, FailWrite, FaultConfig, PlanTier, RateLimitConfig, SandboxConfig, Throttle,
 };
 use reqwest::Method;
 use serde_json::json;
@@ -38,7 +38,8 @@ fn remaining_and_reset(header: &str) -> (u64, u64) {
 
 #[tokio::test]
 async fn every_answer_carries_the_rate_limit_headers() {
-    let (_sandbox, api, zone) = start_with(limited(5, Duration::from_secs(300)), Plan::Free).await;
+    let (_sandbox, api, zone) =
+        start_with(limited(5, Duration::from_secs(300)), PlanTier::Free).await;
     let replies = vec![
         api.verify().await,
         api.zones(&[]).await,
@@ -61,7 +62,8 @@ async fn every_answer_carries_the_rate_limit_headers() {
 
 #[tokio::test]
 async fn past_the_budget_every_call_is_refused_for_the_lockout() {
-    let (sandbox, api, zone) = start_with(limited(3, Duration::from_secs(300)), Plan::Free).await;
+    let (sandbox, api, zone) =
+        start_with(limited(3, Duration::from_secs(300)), PlanTier::Free).await;
     for _ in 0..3 {
         api.list(&zone, &[]).await.ok();
     }
@@ -104,7 +106,7 @@ async fn past_the_budget_every_call_is_refused_for_the_lockout() {
 #[tokio::test]
 async fn the_lockout_ends() {
     let (_sandbox, api, zone) =
-        start_with(limited(2, Duration::from_millis(300)), Plan::Free).await;
+        start_with(limited(2, Duration::from_millis(300)), PlanTier::Free).await;
     api.list(&zone, &[]).await.ok();
     api.list(&zone, &[]).await.ok();
     let refused = api.list(&zone, &[]).await;
@@ -118,7 +120,7 @@ async fn the_lockout_ends() {
 
 #[tokio::test]
 async fn an_injected_429_run_refuses_that_many_calls() {
-    let (sandbox, api, zone) = start(Plan::Free).await;
+    let (sandbox, api, zone) = start(PlanTier::Free).await;
     sandbox.throttle(Throttle {
         calls: 2,
         retry_after: Duration::from_secs(7),
@@ -133,7 +135,7 @@ async fn an_injected_429_run_refuses_that_many_calls() {
 
 #[tokio::test]
 async fn a_failing_write_answers_5xx_and_applies_nothing() {
-    let (sandbox, api, zone) = start(Plan::Free).await;
+    let (sandbox, api, zone) = start(PlanTier::Free).await;
     sandbox
         .fail_write(FailWrite {
             nth: 2,
@@ -175,7 +177,7 @@ async fn faults_can_be_set_from_the_start() {
         },
         ..SandboxConfig::default()
     };
-    let (sandbox, api, zone) = start_with(config, Plan::Free).await;
+    let (sandbox, api, zone) = start_with(config, PlanTier::Free).await;
     api.create(&zone, &record("a", "A", "192.0.2.1"))
         .await
         .fails(500, 10001);
@@ -185,7 +187,7 @@ async fn faults_can_be_set_from_the_start() {
 
 #[tokio::test]
 async fn a_reset_write_is_applied_but_never_answered() {
-    let (sandbox, api, zone) = start(Plan::Free).await;
+    let (sandbox, api, zone) = start(PlanTier::Free).await;
     sandbox.reset_after_write(1).unwrap();
     let body =
         json!({"posts": [record("www", "A", "192.0.2.1"), record("www", "TXT", "\"owner\"")]});
@@ -213,7 +215,7 @@ async fn a_reset_write_is_applied_but_never_answered() {
 
 #[tokio::test]
 async fn latency_is_added_before_every_answer() {
-    let (sandbox, api, zone) = start(Plan::Free).await;
+    let (sandbox, api, zone) = start(PlanTier::Free).await;
     sandbox.set_latency(Duration::from_millis(500));
     let impatient = api.with_timeout(Duration::from_millis(50));
     let error = impatient
@@ -227,7 +229,7 @@ async fn latency_is_added_before_every_answer() {
 
 #[tokio::test]
 async fn a_revoked_token_is_refused_until_restored() {
-    let (sandbox, api, zone) = start(Plan::Free).await;
+    let (sandbox, api, zone) = start(PlanTier::Free).await;
     let token = sandbox.token().unwrap().to_string();
     assert!(sandbox.revoke_token(&token));
     api.verify().await.fails(403, 9109);

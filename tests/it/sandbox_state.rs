@@ -4,7 +4,7 @@ use crate::sandbox_support;
 
 use flaredns::sandbox::RecordObject;
 use flaredns::sandbox::{
-    CallKind, HistoryEntry, Plan, Sandbox, SandboxConfig, SandboxError, StateFile,
+    CallKind, HistoryEntry, PlanTier, Sandbox, SandboxConfig, SandboxError, StateFile,
 };
 use serde_json::json;
 
@@ -28,7 +28,7 @@ async fn state_survives_a_restart() {
         state_file: Some(path.clone()),
         ..SandboxConfig::default()
     };
-    let (sandbox, api, zone) = start_with(config.clone(), Plan::Pro).await;
+    let (sandbox, api, zone) = start_with(config.clone(), PlanTier::Pro).await;
     let mut body = record("www", "A", "192.0.2.1");
     body["comment"] = json!("web");
     body["tags"] = json!(["team:web"]);
@@ -53,7 +53,7 @@ async fn state_survives_a_restart() {
 
 #[tokio::test]
 async fn saved_state_loads_into_a_new_sandbox() {
-    let (sandbox, api, zone) = start(Plan::Free).await;
+    let (sandbox, api, zone) = start(PlanTier::Free).await;
     api.create(&zone, &record("a", "A", "192.0.2.1")).await.ok();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("saved.json");
@@ -62,7 +62,7 @@ async fn saved_state_loads_into_a_new_sandbox() {
     let file: StateFile = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(file.zones.len(), 1);
     assert_eq!(file.zones[0].name, ZONE);
-    assert_eq!(file.zones[0].plan, Plan::Free);
+    assert_eq!(file.zones[0].plan, PlanTier::Free);
     assert_eq!(file.zones[0].records.len(), 1);
 
     let loaded = Sandbox::start(SandboxConfig {
@@ -91,7 +91,7 @@ async fn saved_state_loads_into_a_new_sandbox() {
 
 #[tokio::test]
 async fn the_call_log_records_every_request() {
-    let (sandbox, api, zone) = start(Plan::Free).await;
+    let (sandbox, api, zone) = start(PlanTier::Free).await;
     api.verify().await.ok();
     api.zones(&[("name", ZONE)]).await.ok();
     api.list(&zone, &[("per_page", "5000")]).await.ok();
@@ -142,7 +142,7 @@ async fn the_call_log_records_every_request() {
 
 #[tokio::test]
 async fn history_keeps_the_zone_after_each_successful_write() {
-    let (sandbox, api, zone) = start(Plan::Free).await;
+    let (sandbox, api, zone) = start(PlanTier::Free).await;
     // A record and its TXT travel together, in and out.
     let pair =
         json!({"posts": [record("www", "A", "192.0.2.1"), record("www", "TXT", "\"owner\"")]});
@@ -195,7 +195,7 @@ async fn history_can_be_turned_off() {
         keep_history: false,
         ..SandboxConfig::default()
     };
-    let (sandbox, api, zone) = start_with(config, Plan::Free).await;
+    let (sandbox, api, zone) = start_with(config, PlanTier::Free).await;
     api.create(&zone, &record("a", "A", "192.0.2.1")).await.ok();
     assert!(sandbox.history().is_empty());
     assert_eq!(sandbox.counts().writes(), 1);

@@ -7,7 +7,7 @@ use crate::support;
 
 use std::time::Duration;
 
-use flaredns::sandbox::Plan;
+use flaredns::sandbox::PlanTier;
 use support::scale::figures::{self, Percentiles};
 use support::scale::model;
 use support::scale::process;
@@ -64,7 +64,7 @@ async fn every_scenario_at_500_objects_spends_the_expected_calls() {
         assert_eq!(sync.missing_records, 0, "{}", sync.name);
         assert_eq!(c.batch_operations(), sync.records, "{}", sync.name);
     }
-    assert_eq!(paid.plan, Plan::Pro.to_string());
+    assert_eq!(paid.plan, PlanTier::Pro.to_string());
     assert_eq!(cluster.calls.batch_sizes[..10], [200; 10]);
     assert_eq!(cluster.calls.batch_sizes[10], 100);
 

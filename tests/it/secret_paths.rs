@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use flaredns::sandbox::{Plan, Sandbox, SandboxConfig, TokenConfig};
+use flaredns::sandbox::{PlanTier, Sandbox, SandboxConfig, TokenConfig};
 use serde_json::json;
 
 use support::kube_api::KubeApi;
@@ -33,7 +33,7 @@ async fn secret_world() -> World {
     };
     let kube = KubeApi::start().await.unwrap();
     let cloudflare = Sandbox::start(config).await.unwrap();
-    cloudflare.add_zone("example.com", Plan::Free).unwrap();
+    cloudflare.add_zone("example.com", PlanTier::Free).unwrap();
     World {
         kube,
         cloudflare,

@@ -12,7 +12,7 @@ use flaredns::provider::cloudflare::ratelimit::RateLimitConfig;
 use flaredns::provider::cloudflare::{Cloudflare, CloudflareSettings};
 use flaredns::reconcile::{ReconcileReport, converge};
 use flaredns::registry::txt::{TxtRegistry, TxtRegistryConfig};
-use flaredns::sandbox::{Plan, Sandbox, SandboxConfig, SandboxHandle};
+use flaredns::sandbox::{PlanTier, Sandbox, SandboxConfig, SandboxHandle};
 use flaredns::secret::Secret;
 
 pub const ZONE: &str = "example.com";
@@ -69,7 +69,7 @@ pub fn filter() -> DomainFilter {
 
 /// A sandbox reading request bodies strictly, with one zone on `plan`; returns
 /// it and its token.
-pub async fn sandbox(plan: Plan) -> (SandboxHandle, String) {
+pub async fn sandbox(plan: PlanTier) -> (SandboxHandle, String) {
     let handle = Sandbox::start(SandboxConfig {
         strict_requests: true,
         ..SandboxConfig::default()

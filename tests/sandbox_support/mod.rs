@@ -10,7 +10,7 @@ pub mod openapi;
 use std::sync::LazyLock;
 
 use flaredns::endpoint::RecordType;
-use flaredns::sandbox::{Plan, Sandbox, SandboxConfig, SandboxHandle};
+use flaredns::sandbox::{PlanTier, Sandbox, SandboxConfig, SandboxHandle};
 use reqwest::Method;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
@@ -305,13 +305,13 @@ pub fn record(name: &str, record_type: &str, content: &str) -> Value {
 
 /// Starts a sandbox with default settings and one zone on `plan`; returns the
 /// sandbox, a client and the zone id.
-pub async fn start(plan: Plan) -> (SandboxHandle, Api, String) {
+pub async fn start(plan: PlanTier) -> (SandboxHandle, Api, String) {
     start_with(SandboxConfig::default(), plan).await
 }
 
 /// As [`start`], with a configuration. Request bodies are always read strictly,
 /// so that a field Cloudflare does not define fails the test.
-pub async fn start_with(config: SandboxConfig, plan: Plan) -> (SandboxHandle, Api, String) {
+pub async fn start_with(config: SandboxConfig, plan: PlanTier) -> (SandboxHandle, Api, String) {
     let config = SandboxConfig {
         strict_requests: true,
         ..config

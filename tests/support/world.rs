@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use flaredns::sandbox::{CallKind, Plan, Sandbox, SandboxConfig, SandboxHandle};
+use flaredns::sandbox::{CallKind, PlanTier, Sandbox, SandboxConfig, SandboxHandle};
 use serde_json::{Value, json};
 
 use super::kube_api::KubeApi;
@@ -89,13 +89,13 @@ pub fn free_port() -> u16 {
 
 /// A world with one Free-plan zone and the default sandbox.
 pub async fn world() -> World {
-    world_with(SandboxConfig::default(), Plan::Free).await
+    world_with(SandboxConfig::default(), PlanTier::Free).await
 }
 
 /// A world with one zone on `plan`, the sandbox configured by `config` and
 /// always reading request bodies strictly, so that a field Cloudflare does not
 /// define fails the test.
-pub async fn world_with(config: SandboxConfig, plan: Plan) -> World {
+pub async fn world_with(config: SandboxConfig, plan: PlanTier) -> World {
     let kube = KubeApi::start().await.unwrap();
     let cloudflare = Sandbox::start(SandboxConfig {
         strict_requests: true,

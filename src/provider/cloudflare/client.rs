@@ -21,7 +21,7 @@ use url::Url;
 use super::credentials::CloudflareCredentials;
 use super::error::ApiError;
 use super::ratelimit::{Limiter, RateLimitConfig, parse_ratelimit_header, parse_retry_after};
-use super::types::{BatchRequest, BatchResponse, Envelope, ReadRecord, TokenVerify, Zone};
+use super::types::{BatchRequest, BatchResponse, Envelope, ReadRecord, TokenVerify, ZoneObject};
 use crate::sync::lock;
 use crate::telemetry::metrics::{CloudflareMetrics, RequestLabels};
 
@@ -258,7 +258,7 @@ impl Client {
     }
 
     /// Every zone the credentials can see (`GET /zones`, every page).
-    pub async fn zones(&self) -> Result<Vec<Zone>, ApiError> {
+    pub async fn zones(&self) -> Result<Vec<ZoneObject>, ApiError> {
         let mut zones = Vec::new();
         let mut page = 1u64;
         loop {
@@ -266,7 +266,7 @@ impl Client {
                 ("page", page.to_string()),
                 ("per_page", ZONES_PER_PAGE.to_string()),
             ];
-            let envelope: Envelope<Vec<Zone>> = self
+            let envelope: Envelope<Vec<ZoneObject>> = self
                 .send(CallKind::Zones, Method::GET, "/zones", &query, None::<&()>)
                 .await?;
             let pages = envelope.result_info.as_ref().map_or(1, |i| i.page_count());
@@ -279,9 +279,9 @@ impl Client {
     }
 
     /// `GET /zones/{id}` (for `--zone-id-filter`).
-    pub async fn zone(&self, zone_id: &str) -> Result<Zone, ApiError> {
+    pub async fn zone(&self, zone_id: &str) -> Result<ZoneObject, ApiError> {
         let path = format!("/zones/{zone_id}");
-        let envelope: Envelope<Zone> = self
+        let envelope: Envelope<ZoneObject> = self
             .send(CallKind::Zones, Method::GET, &path, &[], None::<&()>)
             .await?;
         required(envelope, &format!("GET {path}"))
@@ -606,7 +606,7 @@ mod wire_golden {
     use crate::endpoint::RecordType;
     use crate::provider::cloudflare::credentials::TokenSource;
     use crate::provider::cloudflare::types::{RecordId, RecordPatch, RecordRequest, WithId};
-    use crate::sandbox::{Plan, RecordInput, Sandbox, SandboxConfig, SandboxHandle};
+    use crate::sandbox::{PlanTier, RecordInput, Sandbox, SandboxConfig, SandboxHandle};
     use crate::secret::Secret;
 
     async fn sandbox_with_records(count: usize) -> (SandboxHandle, String, Vec<String>) {
@@ -618,7 +618,7 @@ mod wire_golden {
         .await
         .expect("the sandbox starts");
         let zone = sandbox
-            .add_zone("example.com", Plan::Free)
+            .add_zone("example.com", PlanTier::Free)
             .expect("the zone is added");
         let records = (0..count)
             .map(|i| RecordInput::new(&format!("h{i}"), RecordType::A, "192.0.2.1"))

@@ -175,7 +175,7 @@ fn pages_for(total: u64, per_page: u64) -> u64 {
 
 /// A zone, as `GET /zones` and `GET /zones/{id}` return it.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct Zone {
+pub struct ZoneObject {
     pub id: String,
     pub name: String,
     /// `initializing`, `pending`, `active` or `moved`.
@@ -591,7 +591,7 @@ mod tests {
 
     #[test]
     fn zones_parse_with_unknown_fields() {
-        let zone: Zone = serde_json::from_str(
+        let zone: ZoneObject = serde_json::from_str(
             r#"{"id":"023e105f4ecef8ad9ca31a8372d0c353","name":"example.com","status":"active",
                 "plan":{"id":"0feeeeeeeeeeeeeeeeeeeeeeeeeeeeee","name":"Free Website","legacy_id":"free","price":0},
                 "name_servers":null,"brand_new":1}"#,

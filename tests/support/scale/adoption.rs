@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use flaredns::sandbox::Plan;
+use flaredns::sandbox::PlanTier;
 use serde::Serialize;
 
 use super::super::world::ZONE;
@@ -42,7 +42,7 @@ pub async fn adoption(
 ) -> Result<Adoption, ScaleError> {
     let workload = Workload::hostnames(hostnames);
     let per_page = settings.per_page;
-    let mut run = Run::new(workload, Plan::Free, settings).await?;
+    let mut run = Run::new(workload, PlanTier::Free, settings).await?;
     let zone = externaldns_v014_zone(&workload);
     let records = zone.len();
     let mut zone = zone.into_iter().peekable();

@@ -27,7 +27,7 @@ pub mod workload;
 
 use std::time::Duration;
 
-use flaredns::sandbox::Plan;
+use flaredns::sandbox::PlanTier;
 
 pub use report::Report;
 use run::{ControllerSettings, Run};
@@ -109,7 +109,7 @@ pub async fn run(options: &Options) -> Result<Report, ScaleError> {
     );
     let mut cluster = Run::new(
         Workload::cluster(options.objects),
-        Plan::Free,
+        PlanTier::Free,
         settings.clone(),
     )
     .await?;
@@ -138,7 +138,7 @@ pub async fn run(options: &Options) -> Result<Report, ScaleError> {
     );
     let mut free = Run::new(
         Workload::hostnames(options.objects),
-        Plan::Free,
+        PlanTier::Free,
         settings.clone(),
     )
     .await?;
@@ -151,7 +151,7 @@ pub async fn run(options: &Options) -> Result<Report, ScaleError> {
     );
     let mut paid = Run::new(
         Workload::hostnames(options.paid_hostnames),
-        Plan::Pro,
+        PlanTier::Pro,
         settings.clone(),
     )
     .await?;

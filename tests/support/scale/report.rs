@@ -111,8 +111,8 @@ impl Report {
                 .map(|s| s.calls.rate_limited)
                 .sum::<u64>()
             + figures.adoption.calls.rate_limited;
-        let free_limit = flaredns::sandbox::Plan::Free.batch_limit() as u64;
-        let paid_limit = flaredns::sandbox::Plan::Pro.batch_limit() as u64;
+        let free_limit = flaredns::sandbox::PlanTier::Free.batch_limit() as u64;
+        let paid_limit = flaredns::sandbox::PlanTier::Pro.batch_limit() as u64;
         let model = Model::for_run(ModelInputs {
             hostnames: options.objects as u64,
             paid_hostnames: options.paid_hostnames as u64,

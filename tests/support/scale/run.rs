@@ -4,7 +4,7 @@
 
 use std::time::{Duration, Instant, SystemTime};
 
-use flaredns::sandbox::{CallEntry, Plan, Sandbox, SandboxConfig};
+use flaredns::sandbox::{CallEntry, PlanTier, Sandbox, SandboxConfig};
 
 use super::super::kube_api::{KubeApi, KubeApiConfig};
 use super::super::world::{Controller, World, ZONE, free_port};
@@ -38,7 +38,7 @@ pub struct ControllerSettings {
 pub struct Run {
     pub world: World,
     pub workload: Workload,
-    pub plan: Plan,
+    pub plan: PlanTier,
     pub settings: ControllerSettings,
     controller: Option<Controller>,
     sampler: Option<Sampler>,
@@ -51,7 +51,7 @@ impl Run {
     /// cost gigabytes at 10,000 objects) with `workload` created in it.
     pub async fn new(
         workload: Workload,
-        plan: Plan,
+        plan: PlanTier,
         settings: ControllerSettings,
     ) -> Result<Self, ScaleError> {
         let kube = KubeApi::start_with(KubeApiConfig {

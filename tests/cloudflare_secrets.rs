@@ -1,10 +1,13 @@
 //! The API token never appears in logs (at trace level), errors or Debug output;
 //! and a long sync logs its progress.
 //!
-//! A test binary of its own: it installs a trace-level subscriber, and tracing's
-//! per-callsite filter cache is shared with every test running in the process.
+//! A test binary of its own, the one exception to `tests/it`: it installs a
+//! trace-level subscriber, and tracing's per-callsite filter cache is shared
+//! with every test running in the process, so among the other integration
+//! tests a callsite another test's subscriber cached as off stays off here.
 
-use crate::sandbox_support;
+#[path = "sandbox_support/mod.rs"]
+mod sandbox_support;
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -13,7 +16,7 @@ use std::time::Duration;
 use flaredns::endpoint::Zone;
 use flaredns::provider::cloudflare::StartupError;
 use flaredns::provider::cloudflare::error::{CredentialOrigin, explain_startup};
-use flaredns::sandbox::{Plan, Throttle};
+use flaredns::sandbox::{PlanTier, Throttle};
 
 use sandbox_support::client_setup::*;
 
@@ -41,7 +44,7 @@ async fn the_token_never_appears_in_logs_errors_or_debug_output() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let (handle, token) = sandbox(Plan::Free).await;
+    let (handle, token) = sandbox(PlanTier::Free).await;
     let cf = provider(client(&handle, &token, fast_retry()), 100);
     let mut seen = Vec::new();
     let report = sync(&cf, &hostnames(5)).await;
@@ -84,7 +87,7 @@ async fn a_long_sync_logs_its_progress_every_ten_batches() {
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
 
-    let (handle, token) = sandbox(Plan::Free).await;
+    let (handle, token) = sandbox(PlanTier::Free).await;
     let cf = provider(client(&handle, &token, fast_retry()), 100);
     // 1,100 names, two records each: 11 batches of 200 on a Free zone.
     let report = sync(&cf, &hostnames(1_100)).await;
