@@ -207,9 +207,10 @@ impl<S: ZoneStore> Reconciler<S> {
             drop(current);
             log_changes(&plan, dry_run);
             let units = match whole_plan.as_mut() {
+                // The summary takes a copy and hands back its units; the plan
+                // itself joins the whole plan.
                 Some(whole) => {
-                    let units = plan.units.clone();
-                    summary.add_plan(plan.clone(), self.options.keep_changes);
+                    let units = summary.add_plan(plan.clone(), self.options.keep_changes);
                     merge_plan(whole, plan);
                     units
                 }
